@@ -1,0 +1,142 @@
+"""The tables: contacts and their call turns, call-back tasks, messages, staff and shifts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from callrouter.db.types import UTCDateTime
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Contact(Base):
+    """One telephone contact with the front door: what the caller said and how it ended."""
+
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    call_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    flow_name: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(16), default="phone")
+    from_number: Mapped[str | None] = mapped_column(String(32))
+    to_number: Mapped[str | None] = mapped_column(String(32))
+    caller_id_withheld: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default="in_progress")  # or "closed"
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    routed_team: Mapped[str | None] = mapped_column(String(64))
+    redirected_to: Mapped[str | None] = mapped_column(String(64))
+    # What the caller told us; a plain dict so every flow can capture its own fields.
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Where the caller is in the flow.
+    current_node: Mapped[str | None] = mapped_column(String(64))
+    node_phase: Mapped[str | None] = mapped_column(String(32))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    turn: Mapped[int] = mapped_column(Integer, default=0)
+    call_status: Mapped[str | None] = mapped_column(String(32))
+    last_status_sequence: Mapped[int] = mapped_column(Integer, default=-1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    tasks: Mapped[list[Task]] = relationship(back_populates="contact", order_by="Task.id")
+    messages: Mapped[list[Message]] = relationship(
+        back_populates="contact", order_by="Message.id"
+    )
+
+
+class CallTurn(Base):
+    """The answer given to one webhook turn, so a Twilio retry gets the same answer, once."""
+
+    __tablename__ = "call_turns"
+    __table_args__ = (UniqueConstraint("call_sid", "turn", name="uq_call_turns_call_sid_turn"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_sid: Mapped[str] = mapped_column(String(64))
+    turn: Mapped[int] = mapped_column(Integer)
+    response: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Staff(Base):
+    """A person who can be given call-back tasks."""
+
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(32))
+    team: Mapped[str | None] = mapped_column(String(64))
+    skills: Mapped[str] = mapped_column(String(200), default="")  # ";"-separated
+    availability: Mapped[str] = mapped_column(String(16), default="available")
+
+    shifts: Mapped[list[Shift]] = relationship(back_populates="staff", order_by="Shift.starts_at")
+
+    @property
+    def skill_set(self) -> frozenset[str]:
+        return frozenset(s for s in self.skills.split(";") if s)
+
+
+class Shift(Base):
+    """A period a person is on duty."""
+
+    __tablename__ = "shifts"
+    __table_args__ = (UniqueConstraint("staff_id", "starts_at", name="uq_shifts_staff_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    staff: Mapped[Staff] = relationship(back_populates="shifts")
+
+
+class Task(Base):
+    """A call-back (or a manager's review) owed to a caller, due by a deadline."""
+
+    __tablename__ = "tasks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
+    kind: Mapped[str] = mapped_column(String(16), default="callback")  # or "review"
+    role: Mapped[str] = mapped_column(String(32))
+    level: Mapped[str | None] = mapped_column(String(32))
+    callback_number: Mapped[str | None] = mapped_column(String(32))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # unallocated -> allocated -> completed | unable_to_contact | cancelled
+    status: Mapped[str] = mapped_column(String(24), default="unallocated")
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    allocated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    contact: Mapped[Contact] = relationship(back_populates="tasks")
+    assignee: Mapped[Staff | None] = relationship()
+
+
+class Message(Base):
+    """A text message to a caller; the outbox row is written before any attempt to send it."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
+    purpose: Mapped[str] = mapped_column(String(32))  # eform, signpost, missed_callback
+    to_number: Mapped[str] = mapped_column(String(32))
+    from_number: Mapped[str | None] = mapped_column(String(32))
+    body: Mapped[str] = mapped_column(Text)
+    # pending -> sending -> sent | dry_run | failed
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    provider_sid: Mapped[str | None] = mapped_column(String(64))
+    error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    contact: Mapped[Contact] = relationship(back_populates="messages")

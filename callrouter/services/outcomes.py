@@ -1,0 +1,153 @@
+"""What a contact ends as: call-back tasks, information-only records, texts, abandoned calls."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from callrouter.db.models import Contact, Message, Task
+from callrouter.domain.calendar import WorkingCalendar
+from callrouter.domain.flows import Flow
+from callrouter.domain.phone import is_mobile, speakable
+from callrouter.domain.speech import fill, spoken_due_time, spoken_reference
+from callrouter.domain.timescales import parse_timescale
+from callrouter.domain.vocabulary import Outcome, Role
+from callrouter.services.unit_of_work import UnitOfWork
+
+REFERENCE_ALPHABET = "ACDEFHJKMNPRTUVWXY34679"  # no look-alikes or sound-alikes (B/D, 0/O, 1/I)
+TEXT_LINKS = {"eform": "eform", "signpost": "resources"}
+
+
+def new_reference(uow: UnitOfWork) -> str:
+    """Return a short reference, unused so far, that a caller can write down from speech."""
+    while True:
+        reference = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
+        exists = uow.session.scalar(select(Contact.id).where(Contact.reference == reference))
+        if exists is None:
+            return reference
+
+
+def flow_calendar(flow: Flow) -> WorkingCalendar:
+    """Return the office calendar a flow's timescales count working time by."""
+    return WorkingCalendar.from_dict(flow.spec.get("calendar") or {})
+
+
+def conclude(uow: UnitOfWork, contact: Contact, flow: Flow, node_id: str, now: datetime) -> str:
+    """Record the outcome an outcome node names, and return what the caller should hear."""
+    node = flow.nodes[node_id]
+    level = node.get("level") or contact.answers.get("level")
+    number = contact.answers.get("callback_number")
+    contact.outcome = node["outcome"]
+    if level:
+        contact.answers = {**contact.answers, "level": level}
+    facts = {
+        "reference": spoken_reference(contact.reference),
+        "number": speakable(number) if number else "",
+    }
+    if contact.outcome == Outcome.CALLBACK:
+        task = create_callback(uow, contact, flow, level, now)
+        facts["due"] = spoken_due_time(task.due_at, now)
+    if contact.outcome == Outcome.INFORMATION_ONLY:
+        contact.routed_team = flow.level(level).get("team")
+    if node.get("text"):
+        message = queue_text(uow, contact, flow, node["text"], number, now)
+        facts["text_sent"] = (
+            "We have sent you a text message with the link."
+            if message
+            else "We cannot text that number, so please find the link on the council's website."
+        )
+    return fill(node["say"], facts)
+
+
+def create_callback(
+    uow: UnitOfWork, contact: Contact, flow: Flow, level: str | None, now: datetime
+) -> Task:
+    """Create a call-back task due by the level's timescale, and ask for it to be allocated."""
+    rules = flow.level(level)
+    due_at = parse_timescale(rules.get("timescale", "1 hour")).due_at(now, flow_calendar(flow))
+    task = Task(
+        contact=contact,
+        kind="callback",
+        role=rules.get("role", Role.SOCIAL_WORKER),
+        level=level,
+        callback_number=contact.answers.get("callback_number"),
+        due_at=due_at,
+        status="unallocated",
+        created_at=now,
+    )
+    uow.session.add(task)
+    uow.session.flush()
+    uow.enqueue_after_commit("allocate_task", task.id)
+    return task
+
+
+def create_review(uow: UnitOfWork, contact: Contact, flow: Flow, now: datetime) -> Task:
+    """Ask a practice manager to look at a contact no one can call back."""
+    rules = flow.level(contact.answers.get("level"))
+    due_at = parse_timescale(rules.get("timescale", "1 hour")).due_at(now, flow_calendar(flow))
+    task = Task(
+        contact=contact,
+        kind="review",
+        role=Role.PRACTICE_MANAGER,
+        level=contact.answers.get("level"),
+        due_at=due_at,
+        status="unallocated",
+        created_at=now,
+    )
+    uow.session.add(task)
+    uow.session.flush()
+    uow.enqueue_after_commit("allocate_task", task.id)
+    return task
+
+
+def queue_text(
+    uow: UnitOfWork, contact: Contact, flow: Flow, purpose: str, to_number: str | None,
+    now: datetime,
+) -> Message | None:
+    """Write a text message to the outbox, if the number can take one; send it after commit."""
+    if not is_mobile(to_number):
+        return None
+    body = fill(
+        flow.spec.get("texts", {}).get(f"{purpose}_sms", "Ref {reference}: {link}"),
+        {"reference": contact.reference, "link": flow.link(TEXT_LINKS.get(purpose, purpose))},
+    )
+    message = Message(
+        contact=contact,
+        purpose=purpose,
+        to_number=to_number,
+        from_number=contact.to_number or (flow.numbers[0] if flow.numbers else None),
+        body=body,
+        status="pending",
+        created_at=now,
+    )
+    uow.session.add(message)
+    uow.session.flush()
+    uow.enqueue_after_commit("send_message", message.id)
+    return message
+
+
+def known_callback_number(contact: Contact, usable_caller_id: str | None) -> str | None:
+    """Return the number we may call back: the one confirmed, else a caller id not withheld."""
+    return contact.answers.get("callback_number") or usable_caller_id
+
+
+def close_unfinished(
+    uow: UnitOfWork, contact: Contact, flow: Flow, usable_caller_id: str | None, now: datetime
+) -> Task | None:
+    """Keep a call that ended early as a partial contact, with a call-back where one is owed."""
+    if contact.outcome is not None:
+        return None
+    contact.outcome = Outcome.ABANDONED
+    level = contact.answers.get("level")
+    if not flow.level(level).get("callback_if_abandoned"):
+        return None
+    number = known_callback_number(contact, usable_caller_id)
+    if number is None:
+        # A withheld number is never called automatically; a manager decides what to do.
+        return create_review(uow, contact, flow, now)
+    answers: dict[str, Any] = {**contact.answers, "callback_number": number}
+    contact.answers = answers
+    return create_callback(uow, contact, flow, level, now)

@@ -1,0 +1,53 @@
+"""The Flask app factory: webhooks (and, later, the console) over the same services."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from callrouter.config import Settings
+from callrouter.runtime import Runtime, build_runtime
+from callrouter.services.unit_of_work import JobDispatcher
+
+
+def create_app(
+    settings: Settings | None = None,
+    dispatcher: JobDispatcher | None = None,
+    runtime: Runtime | None = None,
+) -> Flask:
+    """Create the web app; with no arguments, configure it from the environment."""
+    settings = settings or Settings.from_env()
+    runtime = runtime or build_runtime(settings)
+    if dispatcher is None:
+        from workers.connection import redis_connection
+        from workers.dispatch import RQDispatcher
+
+        dispatcher = RQDispatcher(redis_connection(settings))
+
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        PUBLIC_BASE_URL=settings.public_base_url,
+        TWILIO_AUTH_TOKEN=settings.twilio_auth_token,
+    )
+    app.extensions["callrouter.runtime"] = runtime
+    app.extensions["callrouter.calls"] = runtime.calls(dispatcher)
+    app.extensions["callrouter.dispatcher"] = dispatcher
+    register_blueprints(app)
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
+
+    @app.get("/healthz")
+    def health():
+        return {"status": "ok"}
+
+    return app
+
+
+def register_blueprints(app: Flask) -> None:
+    """Attach every blueprint with its authentication, so one screen shows who may call what."""
+    from webhooks.security import require_twilio_signature
+    from webhooks.voice import voice
+
+    app.register_blueprint(voice)
+    require_twilio_signature(app, voice.name)

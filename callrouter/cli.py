@@ -1,0 +1,320 @@
+"""The `callrouter` command: run the system, ring it, export it, and look after it."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from callrouter.config import Settings
+
+log = logging.getLogger("callrouter")
+
+SWEEP_EVERY_SECONDS = 60
+DEMO_CALLER = "+447400123456"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one `callrouter` subcommand."""
+    parser = _parser()
+    args, rest = parser.parse_known_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
+    if args.command in ("simulate", "flows"):
+        return args.handler(rest)
+    if rest:
+        parser.error(f"unrecognised arguments: {' '.join(rest)}")
+    return args.handler(args) or 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="callrouter", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="migrate, then start web and worker (embedded default)")
+    run.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    run.set_defaults(handler=run_all)
+
+    web = commands.add_parser("web", help="start the web app only (development server)")
+    web.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    web.set_defaults(handler=run_web)
+
+    commands.add_parser("worker", help="start an RQ worker with its scheduler and sweep").set_defaults(
+        handler=run_worker
+    )
+    commands.add_parser("migrate", help="bring the database schema up to date").set_defaults(
+        handler=migrate
+    )
+
+    call = commands.add_parser("call", help="ring the running app from this terminal")
+    call.add_argument("--to", help="the number called; it picks the flow (default: default flow)")
+    call.add_argument("--from", dest="caller", default=DEMO_CALLER,
+                      help="the caller id; 'anonymous' for a withheld number")
+    call.add_argument("--url", help="where the app listens (default: PUBLIC_BASE_URL)")
+    call.set_defaults(handler=ring)
+
+    commands.add_parser("export", help="print every contact as JSON").set_defaults(
+        handler=export
+    )
+
+    staff = commands.add_parser("staff", help="staff and rotas")
+    staff_commands = staff.add_subparsers(dest="staff_command", required=True)
+    load = staff_commands.add_parser("load", help="load staff and shifts from a rota CSV")
+    load.add_argument("file", type=Path)
+    load.set_defaults(handler=load_staff)
+
+    commands.add_parser("simulate", help="simulate a week at a front door", add_help=False
+                        ).set_defaults(handler=_simulate)
+    commands.add_parser("flows", help="check or draw IVR flows", add_help=False).set_defaults(
+        handler=_flows
+    )
+
+    admin = commands.add_parser("create-admin", help="create the first console administrator")
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--name", default="Administrator")
+    admin.set_defaults(handler=create_admin)
+    return parser
+
+
+# -- running ---------------------------------------------------------------------------------
+
+
+def migrate(_args=None) -> int:
+    """Bring the database schema up to date (the Procfile's release step)."""
+    from callrouter.db.migrate import upgrade
+
+    settings = Settings.from_env()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.database_url)
+    log.info("database schema is up to date")
+    return 0
+
+
+def run_all(args) -> int:
+    """Start everything on this machine: database, embedded Redis, worker and web."""
+    from workers.connection import redis_connection, redis_url_of
+
+    settings = Settings.from_env()
+    migrate()
+    _load_staff_if_empty(settings)
+    redis_url = settings.redis_url or redis_url_of(redis_connection(settings))
+    settings = replace(settings, redis_url=redis_url)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "callrouter.cli", "worker"],
+        env={**os.environ, "REDIS_URL": redis_url},
+    )
+    try:
+        _banner(settings)
+        _serve(settings, args.host)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=10)
+    return 0
+
+
+def run_web(args) -> int:
+    """Start the web app alone."""
+    _serve(Settings.from_env(), args.host)
+    return 0
+
+
+def _serve(settings: Settings, host: str) -> None:
+    from werkzeug.serving import run_simple
+
+    from callrouter.web import create_app
+
+    run_simple(host, settings.port, create_app(settings), threaded=True, use_reloader=False)
+
+
+def run_worker(_args=None) -> int:
+    """Work every queue, run scheduled retries, and sweep the database every minute."""
+    from rq import SimpleWorker
+
+    from workers.context import context_from_settings, use
+    from workers.queues import QueueNames
+
+    settings = Settings.from_env()
+    context = context_from_settings(settings)
+    use(context)
+    if settings.dry_run:
+        log.info("no Twilio credentials: texts are recorded in the outbox, not sent (dry run)")
+    threading.Thread(target=_sweep_forever, args=(context.dispatcher,), daemon=True).start()
+    connection = context.dispatcher.connection
+    # SimpleWorker runs jobs in this process: one database pool, no fork per job.
+    SimpleWorker(QueueNames.all(), connection=connection).work(with_scheduler=True)
+    return 0
+
+
+def _sweep_forever(dispatcher) -> None:
+    while True:
+        try:
+            dispatcher.enqueue("sweep")
+        except Exception:
+            log.exception("could not enqueue the sweep")
+        time.sleep(SWEEP_EVERY_SECONDS)
+
+
+def _load_staff_if_empty(settings: Settings) -> None:
+    from sqlalchemy import func, select
+
+    from callrouter.db.models import Staff
+    from callrouter.runtime import build_runtime
+    from callrouter.services.staff import DEMO_TEAM, load_rota_file
+    from callrouter.services.unit_of_work import NoDispatcher
+
+    runtime = build_runtime(settings)
+    with runtime.unit_of_work(NoDispatcher()) as uow:
+        if settings.staff_file:
+            load_rota_file(uow, settings.staff_file, datetime.now(UTC))
+        elif not uow.session.scalar(select(func.count()).select_from(Staff)):
+            load_rota_file(uow, DEMO_TEAM, datetime.now(UTC))
+            log.info("loaded the demo team (fictional names) on a round-the-clock demo rota")
+    runtime.engine.dispose()
+
+
+def _banner(settings: Settings) -> None:
+    base = settings.public_base_url
+    print(
+        f"""
+callrouter is running.
+  console:              {base}/
+  Voice URL (POST):     {base}/twilio/voice
+  status callback:      {base}/twilio/voice/status
+  database:             {settings.database_url.split('@')[-1]}
+  redis:                {settings.redis_url}
+  texts:                {"dry run (outbox only)" if settings.dry_run else "sent through Twilio"}
+Ring it from another terminal:  callrouter call
+""",
+        flush=True,
+    )
+
+
+# -- tools -----------------------------------------------------------------------------------
+
+
+def ring(args) -> int:
+    """Ring the running app from the keyboard, as Twilio would."""
+    from callrouter.domain.flows import FlowRegistry
+    from callrouter.softphone import Softphone, http_transport
+
+    settings = Settings.from_env()
+    called = args.to or FlowRegistry.from_directory(settings.flows_dir).default.numbers[0]
+    server = (args.url or settings.public_base_url).rstrip("/")
+
+    def transport(url, form, headers):
+        return http_transport(url.replace(settings.public_base_url, server, 1), form, headers)
+
+    phone = Softphone(settings.public_base_url, settings.twilio_auth_token, args.caller, called,
+                      transport=transport)
+    return _converse(phone)
+
+
+def _converse(phone) -> int:
+    print(f"Calling {phone.called} from {phone.caller}. Type 'h' to hang up.\n")
+    screen = phone.ring()
+    try:
+        while True:
+            if screen.status != 200:
+                print(f"[the app answered HTTP {screen.status}]")
+                return 1
+            for line in screen.said:
+                print(f"  IVR: {line}")
+            waiting = screen.waiting_for
+            if waiting == "nothing":
+                print("  [the line hangs up]")
+                break
+            if waiting == "transfer":
+                print(f"  [putting you through to {screen.dial['number']}]")
+                answered = input("  did they answer? [y/n] > ").strip().lower().startswith("y")
+                screen = phone.transfer_result("completed" if answered else "no-answer")
+                continue
+            prompt = {"keys": "keys", "speech": "say", "recording": "your message"}[waiting]
+            entry = input(f"  {prompt} > ").strip()
+            if entry == "h":
+                break
+            if not entry:
+                screen = phone.stay_silent()
+            elif waiting == "recording":
+                screen = phone.leave_recording(seconds=max(5, len(entry.split())))
+            elif waiting == "speech" or not all(ch in "0123456789*#" for ch in entry):
+                screen = phone.say(entry)
+            else:
+                screen = phone.press(entry)
+    except (EOFError, KeyboardInterrupt):
+        print()
+    phone.hang_up()
+    print("Call ended.")
+    return 0
+
+
+def export(_args=None) -> int:
+    """Print every contact, its tasks and messages as JSON."""
+    from callrouter.runtime import build_runtime
+    from callrouter.services.export import export_contacts
+
+    runtime = build_runtime(Settings.from_env())
+    try:
+        with runtime.session_factory() as session:
+            json.dump(export_contacts(session), sys.stdout, indent=2)
+    finally:
+        runtime.engine.dispose()
+    sys.stdout.write("\n")
+    return 0
+
+
+def load_staff(args) -> int:
+    """Load staff and shifts from a rota CSV."""
+    from callrouter.domain.rota import RotaError
+    from callrouter.runtime import build_runtime
+    from callrouter.services.staff import load_rota_file
+    from callrouter.services.unit_of_work import NoDispatcher
+
+    runtime = build_runtime(Settings.from_env())
+    try:
+        with runtime.unit_of_work(NoDispatcher()) as uow:
+            added = load_rota_file(uow, args.file, datetime.now(UTC))
+    except RotaError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    finally:
+        runtime.engine.dispose()
+    print(f"loaded {args.file}: {added} new shifts")
+    return 0
+
+
+def _simulate(argv: list[str]) -> int:
+    from callrouter.simulation.cli import main as simulate_main
+
+    return simulate_main(argv)
+
+
+def _flows(argv: list[str]) -> int:
+    from callrouter.flows_cli import flows_main
+
+    return flows_main(argv)
+
+
+def create_admin(args) -> int:
+    """Create the first console administrator, asking for the password on the terminal."""
+    import getpass
+
+    from callrouter.console.admin import create_admin as create
+
+    from callrouter.runtime import build_runtime
+
+    password = os.environ.get("CALLROUTER_ADMIN_PASSWORD") or getpass.getpass("Password: ")
+    create(build_runtime(Settings.from_env()), args.email, password, args.name)
+    print(f"administrator {args.email} created")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

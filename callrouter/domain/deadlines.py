@@ -1,0 +1,60 @@
+"""When a call-back is at risk, and when to try a caller again after no answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from callrouter.domain.vocabulary import Level
+
+UK = ZoneInfo("Europe/London")
+
+# A section 47 call-back warns the manager half-way through its hour; others at three quarters.
+WARNING_SHARE = {Level.S47: 0.5}
+DEFAULT_WARNING_SHARE = 0.75
+MIN_WARNING_LEAD = timedelta(minutes=10)
+
+
+def warning_time(created_at: datetime, due_at: datetime, level: str | None) -> datetime:
+    """Return when a manager should be told a call-back is at risk of missing its deadline."""
+    window = due_at - created_at
+    share = WARNING_SHARE.get(level, DEFAULT_WARNING_SHARE)
+    warn_at = created_at + window * share
+    return min(warn_at, due_at - MIN_WARNING_LEAD) if window > MIN_WARNING_LEAD else created_at
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often, and when, a caller who did not answer is tried again."""
+
+    max_attempts: int = 3
+    shortest_gap: timedelta = timedelta(minutes=5)
+    longest_gap: timedelta = timedelta(hours=4)
+    quiet_from: time = time(21, 0)
+    quiet_until: time = time(8, 0)
+    urgent_levels: frozenset[str] = frozenset({Level.S47})  # a child at risk now: no quiet hours
+
+    def next_attempt(self, now: datetime, due_at: datetime, attempts_made: int,
+                     level: str | None) -> datetime | None:
+        """Return when to try again, spacing the tries left before the deadline; None if done."""
+        tries_left = self.max_attempts - attempts_made
+        if tries_left <= 0:
+            return None
+        remaining = due_at - now
+        gap = remaining / (tries_left + 1) if remaining > timedelta(0) else self.shortest_gap
+        gap = max(self.shortest_gap, min(self.longest_gap, gap))
+        at = now + gap
+        if level in self.urgent_levels:
+            return at
+        return self._outside_quiet_hours(at)
+
+    def _outside_quiet_hours(self, at: datetime) -> datetime:
+        local = at.astimezone(UK)
+        if local.time() >= self.quiet_from:
+            morning = datetime.combine(local.date() + timedelta(days=1), self.quiet_until, UK)
+            return morning.astimezone(at.tzinfo)
+        if local.time() < self.quiet_until:
+            morning = datetime.combine(local.date(), self.quiet_until, UK)
+            return morning.astimezone(at.tzinfo)
+        return at

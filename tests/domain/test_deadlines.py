@@ -1,0 +1,54 @@
+"""Warnings before a deadline, and retry times that fit the deadline and the caller's evening."""
+
+from datetime import UTC, datetime, timedelta
+
+from callrouter.domain.deadlines import RetryPolicy, warning_time
+
+T = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # a Monday, GMT
+
+
+def test_a_section_47_call_back_warns_half_way_through_its_hour():
+    assert warning_time(T, T + timedelta(hours=1), "s47") == T + timedelta(minutes=30)
+
+
+def test_a_48_hour_call_back_warns_at_three_quarters_of_its_window():
+    assert warning_time(T, T + timedelta(hours=48), "level2") == T + timedelta(hours=36)
+
+
+def test_a_short_window_still_warns_at_least_ten_minutes_before_the_deadline():
+    assert warning_time(T, T + timedelta(minutes=16), "level2") == T + timedelta(minutes=6)
+    assert warning_time(T, T + timedelta(minutes=5), "s47") == T
+
+
+def test_retries_are_spread_over_the_time_left_before_the_deadline():
+    policy = RetryPolicy(max_attempts=3)
+    assert policy.next_attempt(T, T + timedelta(minutes=45), 1, "s47") == T + timedelta(minutes=15)
+
+
+def test_retries_are_never_closer_than_the_shortest_gap():
+    policy = RetryPolicy(max_attempts=3)
+    assert policy.next_attempt(T, T + timedelta(minutes=3), 1, "s47") == T + timedelta(minutes=5)
+    assert policy.next_attempt(T, T - timedelta(minutes=3), 1, "s47") == T + timedelta(minutes=5)
+
+
+def test_after_the_last_attempt_there_is_no_next_one():
+    assert RetryPolicy(max_attempts=3).next_attempt(T, T + timedelta(hours=1), 3, "s47") is None
+
+
+def test_a_non_urgent_retry_waits_for_the_morning_instead_of_ringing_late_at_night():
+    evening = datetime(2026, 11, 23, 20, 30, tzinfo=UTC)
+    at = RetryPolicy().next_attempt(evening, evening + timedelta(hours=40), 1, "level2")
+    assert at == datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+
+
+def test_an_early_morning_retry_moves_to_eight_uk_time_in_summer():
+    dawn = datetime(2026, 6, 1, 5, 0, tzinfo=UTC)  # 06:00 BST
+    at = RetryPolicy(shortest_gap=timedelta(minutes=5)).next_attempt(
+        dawn, dawn + timedelta(minutes=30), 1, "level2")
+    assert at == datetime(2026, 6, 1, 7, 0, tzinfo=UTC)  # 08:00 BST
+
+
+def test_a_section_47_retry_ignores_quiet_hours():
+    night = datetime(2026, 11, 23, 23, 0, tzinfo=UTC)
+    at = RetryPolicy().next_attempt(night, night + timedelta(minutes=40), 1, "s47")
+    assert at == night + timedelta(minutes=13, seconds=20)

@@ -31,7 +31,23 @@ def _node(kind: str, required: list[str], properties: dict) -> dict:
     }
 
 
-NODE_TYPES = ("say", "menu", "branch", "phone", "question", "record", "outcome", "transfer")
+NODE_TYPES = (
+    "say", "menu", "branch", "hours", "phone", "question", "record", "outcome", "transfer",
+)
+SKILLS = ("domestic_abuse", "lado", "exploitation")  # callrouter.domain.vocabulary.Skill
+
+# The calendar block is read by WorkingCalendar.from_dict; the schema only fixes its shape,
+# and the checker builds the calendar to catch bad hours or dates.
+_CALENDAR = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "timezone": {"type": "string"},
+        "hours": {"type": "object", "additionalProperties": {"type": ["string", "null"]}},
+        "bank_holidays": {"type": ["string", "null", "boolean"]},
+        "closures": {"type": "array"},  # YAML reads 2026-12-24 as a date: from_dict checks
+    },
+}
 
 FLOW_SCHEMA = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -47,7 +63,10 @@ FLOW_SCHEMA = {
         "max_failures": {"type": "integer", "minimum": 1, "maximum": 5},
         "links": {"type": "object", "additionalProperties": {"type": "string"}},
         "texts": {"type": "object", "additionalProperties": _TEXT},
-        "calendar": {"type": "object"},
+        "calendar": _CALENDAR,
+        # Where "0" and repeated failures lead while the office is shut: the start of the
+        # path that takes a message for the next working day (a closed team cannot answer).
+        "message_path": _NODE_ID,
         "teams": {
             "type": "object",
             "minProperties": 1,
@@ -69,6 +88,10 @@ FLOW_SCHEMA = {
                     "role": {"type": "string"},
                     "team": {"type": "string"},
                     "callback_if_abandoned": {"type": "boolean"},
+                    # Who may take the call-back beyond the role (the allocator matches it
+                    # against staff skills); the Task has no column yet, so a flow also sets
+                    # it in the contact's answers.
+                    "skill": {"enum": list(SKILLS)},
                 },
             },
         },
@@ -120,6 +143,8 @@ FLOW_SCHEMA = {
                             "otherwise": _NODE_ID,
                         },
                     ),
+                    # Office hours: the engine goes on to `open` or `closed` by the call's time.
+                    _node("hours", ["open", "closed"], {"open": _NODE_ID, "closed": _NODE_ID}),
                     _node(
                         "phone",
                         ["field", "next"],

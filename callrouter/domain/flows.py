@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-import yaml
-
-from callrouter.domain.flow_schema import FLOW_SCHEMA
+from callrouter.domain.calendar import WorkingCalendar
+from callrouter.domain.flow_check import FlowError, check_spec, read_yaml, reachable, successors
 
 DEFAULT_MAX_FAILURES = 2
 DEFAULT_TEXTS = {
@@ -17,11 +16,14 @@ DEFAULT_TEXTS = {
     "no_input": "Sorry, I did not hear a choice.",
     "transfer_to_person": "I will put you through to an advisor now.",
     "apology": "Sorry, something went wrong on our side.",
+    "closed": "The office is closed now.",
+    "closed_goodbye": (
+        "Sorry, we could not take your message. Please call again when the office is open. "
+        "If a child is in immediate danger, dial 999."
+    ),
 }
 
-
-class FlowError(ValueError):
-    """A flow file that the engine must not run; the message names the node at fault."""
+__all__ = ["Flow", "FlowError", "FlowRegistry", "load_flow", "parse_flow", "successors"]
 
 
 @dataclass(frozen=True)
@@ -75,15 +77,29 @@ class Flow:
     def team_number(self, team: str) -> str:
         return self.teams[team]["number"]
 
+    @cached_property
+    def calendar(self) -> WorkingCalendar:
+        """The office's opening hours, bank holidays and closures, for hours nodes."""
+        return WorkingCalendar.from_dict(self.spec.get("calendar") or {})
+
+    @property
+    def message_path(self) -> str | None:
+        """Where "0" and repeated failures lead while the office is shut (None: no such path)."""
+        return self.spec.get("message_path")
+
+    @cached_property
+    def message_nodes(self) -> frozenset[str]:
+        """The nodes of the message path, where a caller is already leaving a message."""
+        if self.message_path is None:
+            return frozenset()
+        return frozenset(reachable(self.nodes, self.message_path))
+
 
 def parse_flow(spec: Any, source: Path | None = None) -> Flow:
-    """Check a flow's structure and references, and return it ready to run."""
-    try:
-        jsonschema.validate(spec, FLOW_SCHEMA)
-    except jsonschema.ValidationError as error:
-        where = "/".join(str(part) for part in error.absolute_path) or "(top level)"
-        raise FlowError(f"{where}: {error.message}") from None
-    _check_references(spec)
+    """Check a flow (flow_check: structure, references, dead ends, timing); return it ready."""
+    report = check_spec(spec)
+    if not report.ok:
+        raise FlowError("; ".join(str(problem) for problem in report.problems))
     return Flow(
         name=spec["name"],
         title=spec["title"],
@@ -96,47 +112,9 @@ def parse_flow(spec: Any, source: Path | None = None) -> Flow:
 def load_flow(path: Path) -> Flow:
     """Read and check one flow file."""
     try:
-        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        raise FlowError(f"{path.name}: not valid YAML: {error}") from None
-    try:
-        return parse_flow(spec, source=path)
+        return parse_flow(read_yaml(path.read_text(encoding="utf-8")), source=path)
     except FlowError as error:
         raise FlowError(f"{path.name}: {error}") from None
-
-
-def _check_references(spec: dict[str, Any]) -> None:
-    nodes = spec["nodes"]
-    teams = spec["teams"]
-    if spec["start"] not in nodes:
-        raise FlowError(f"start: no node named {spec['start']!r}")
-    if spec["operator_team"] not in teams:
-        raise FlowError(f"operator_team: no team named {spec['operator_team']!r}")
-    for node_id, node in nodes.items():
-        for target in successors(node):
-            if target not in nodes:
-                raise FlowError(f"node {node_id!r}: leads to {target!r}, which does not exist")
-        if node["type"] == "menu":
-            keys = [option["key"] for option in node["options"]]
-            duplicates = sorted({key for key in keys if keys.count(key) > 1})
-            if duplicates:
-                raise FlowError(f"node {node_id!r}: key {duplicates[0]!r} is used twice")
-            reserved = sorted({"*", "0"} & set(keys))
-            if reserved:
-                raise FlowError(f"node {node_id!r}: key {reserved[0]!r} is reserved")
-        if node["type"] == "transfer" and node["team"] not in teams:
-            raise FlowError(f"node {node_id!r}: no team named {node['team']!r}")
-        if node["type"] == "outcome" and node.get("level") and node["level"] not in spec["levels"]:
-            raise FlowError(f"node {node_id!r}: no level named {node['level']!r}")
-
-
-def successors(node: dict[str, Any]) -> list[str]:
-    """Return the ids of the nodes a node can lead to."""
-    if node["type"] == "menu":
-        return [option["next"] for option in node["options"]]
-    if node["type"] == "branch":
-        return [case["next"] for case in node["cases"]] + [node["otherwise"]]
-    return [node["next"]] if "next" in node else []
 
 
 @dataclass

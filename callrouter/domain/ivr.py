@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any, Literal
 
+from callrouter.domain.flow_check import choose_branch
 from callrouter.domain.flows import Flow, FlowError
 from callrouter.domain.phone import InvalidNumber, parse_callable_uk_number, speakable, speakable_ending
 
 REPEAT_KEY = "*"
+PERSON_KEY = "0"  # reaches an advisor at any point in office hours, the message path otherwise
+PERSON_WORDS = ("operator", "advisor", "adviser", "speak to someone", "speak to a person")
 MAX_PASS_THROUGH = 50  # say and branch nodes walked in one turn before we call it a loop
 
 
@@ -46,6 +50,9 @@ class CallView:
     failures: int
     answers: dict[str, Any]
     caller_id: str | None  # a callable E.164 caller id; None when withheld or not callable
+    # The call's time, from the service's clock, for hours nodes and "is anyone there?".
+    # None (no clock) counts as open, so a caller is never sent away for want of a time.
+    now: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -66,7 +73,7 @@ class Ask:
 class Transfer:
     team: str
     number: str
-    reason: Literal["menu", "failures"]
+    reason: Literal["menu", "failures", "asked"]
 
 
 @dataclass(frozen=True)
@@ -117,6 +124,8 @@ class Engine:
             return self.ask_again(view)
         node = self.flow.nodes[view.node]
         answers = dict(view.answers)
+        if _asks_for_person(node, view, reply):
+            return self.reach_person(replace(view, answers=answers), [], reason="asked")
         handler = getattr(self, f"_reply_{node['type']}")
         result = handler(node, view, reply, answers)
         if isinstance(result, _Advance):
@@ -132,7 +141,8 @@ class Engine:
             return self.begin(view)
         return self._ask(view.node, view.phase, view, dict(view.answers), list(speech or []))
 
-    def transfer_to_operator(self, view: CallView, speech: list[str]) -> Turn:
+    def transfer_to_operator(self, view: CallView, speech: list[str],
+                             reason: Literal["failures", "asked"] = "failures") -> Turn:
         """Put the caller through to the flow's advisors."""
         team = self.flow.operator_team
         return Turn(
@@ -141,8 +151,32 @@ class Engine:
             failures=view.failures,
             answers=dict(view.answers),
             speech=[*speech, self.flow.text("transfer_to_person")],
-            transfer=Transfer(team, self.flow.team_number(team), "failures"),
+            transfer=Transfer(team, self.flow.team_number(team), reason),
         )
+
+    def reach_person(self, view: CallView, speech: list[str],
+                     reason: Literal["failures", "asked"] = "failures") -> Turn:
+        """Send a caller who needs a person to the advisors; when shut, to the message path.
+
+        A flow without a message path always goes to the advisors, as before hours existed.
+        A caller already in the message path who cannot go on is told how to get help, and
+        the call ends; what they gave is kept when the call closes.
+        """
+        if self.flow.message_path is None or self.is_open(view):
+            return self.transfer_to_operator(view, speech, reason)
+        answers = dict(view.answers)
+        if view.node in self.flow.message_nodes:
+            if reason == "asked":
+                return self.ask_again(view)
+            return Turn(view.node, view.phase, view.failures, answers,
+                        [*speech, self.flow.text("closed_goodbye")])
+        closed_view = replace(view, failures=0)
+        return self._enter(self.flow.message_path, closed_view, answers,
+                           [*speech, self.flow.text("closed")])
+
+    def is_open(self, view: CallView) -> bool:
+        """Say whether the office is open at the call's time (no time given counts as open)."""
+        return view.now is None or self.flow.calendar.is_open(view.now)
 
     # -- walking -----------------------------------------------------------------------------
 
@@ -154,7 +188,9 @@ class Engine:
                 speech.append(node["say"])
                 node_id = node["next"]
             elif kind == "branch":
-                node_id = _choose_branch(node, answers)
+                node_id = choose_branch(node, answers)
+            elif kind == "hours":
+                node_id = node["open"] if self.is_open(view) else node["closed"]
             elif kind == "outcome":
                 return Turn(node_id, None, 0, answers, speech, outcome_node=node_id)
             elif kind == "transfer":
@@ -165,7 +201,7 @@ class Engine:
                             transfer=Transfer(node["team"], number, "menu"))
             else:
                 return self._ask(node_id, self._first_phase(node, view), view, answers, speech)
-        raise FlowError(f"node {node_id!r}: say and branch nodes loop without asking anything")
+        raise FlowError(f"node {node_id!r}: say, branch and hours nodes loop without asking")
 
     def _first_phase(self, node: dict, view: CallView) -> str | None:
         if node["type"] != "phone":
@@ -184,7 +220,7 @@ class Engine:
         failures = view.failures + 1
         failed_view = replace(view, failures=failures, answers=answers)
         if failures >= self.flow.max_failures:
-            return self.transfer_to_operator(failed_view, [message])
+            return self.reach_person(failed_view, [message])
         return self._ask(view.node, view.phase, failed_view, answers, [message])
 
     # -- questions ---------------------------------------------------------------------------
@@ -315,14 +351,19 @@ def _match_option(options: list[dict], reply: Reply) -> dict | None:
     return None
 
 
-def _choose_branch(node: dict, answers: dict) -> str:
-    for case in node["cases"]:
-        if all(_matches(answers.get(name), wanted) for name, wanted in case["when"].items()):
-            return case["next"]
-    return node["otherwise"]
+def _asks_for_person(node: dict, view: CallView, reply: Reply) -> bool:
+    """Say whether a reply is "0" (or, at a menu, words asking for a person).
 
-
-def _matches(value: Any, wanted: Any) -> bool:
-    if isinstance(wanted, list):
-        return value in wanted
-    return value == wanted
+    "0" is an answer, not a request, where it is one: a digits question whose range
+    includes 0 (a child's age), and the middle of a keyed-in phone number.
+    """
+    digits = reply.digits.strip().rstrip("#")
+    if digits == PERSON_KEY:
+        if node["type"] == "question" and node["input"] == "digits":
+            return node.get("min", 0) > 0
+        return node["type"] != "record"
+    if node["type"] == "menu" and not digits and reply.speech:
+        words = " ".join(re.sub(r"[^a-z ]", " ", reply.speech.lower()).split())
+        if _match_option(node["options"], reply) is None:
+            return any(phrase in words for phrase in PERSON_WORDS)
+    return False

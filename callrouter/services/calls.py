@@ -237,14 +237,14 @@ class CallService:
         log.info("contact %s started for call in flow %s", contact.id, flow.name)
         return contact
 
-    @staticmethod
-    def _view(contact: Contact) -> CallView:
+    def _view(self, contact: Contact) -> CallView:
         return CallView(
             node=contact.current_node,
             phase=contact.node_phase,
             failures=contact.failures,
             answers=dict(contact.answers or {}),
             caller_id=usable_caller_id(contact.from_number),
+            now=self._clock(),  # hours nodes and "0" out of hours need the call's time
         )
 
     def _apply(self, uow: UnitOfWork, contact: Contact, flow: Flow, turn: Turn) -> Spoken:

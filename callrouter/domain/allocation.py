@@ -1,0 +1,300 @@
+"""Decide who should make each open call-back: the pure policy the database allocator calls.
+
+Nothing here reads a clock, a database or the network: callers pass the open tasks, the staff
+who could take them and the time now, and get back assignments. That keeps the policy
+testable by hand and lets the simulation run exactly the code production runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from callrouter.domain.vocabulary import ROLES_ABLE_TO_ACT_AS, Role, Skill
+
+DEFAULT_LEAD_TIME = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class OpenTask:
+    """A call-back still to be made, held by nobody (held_by None) or by one member of staff."""
+
+    id: str
+    role: Role
+    skills: frozenset[Skill]
+    due_at: datetime
+    received_at: datetime
+    expected_minutes: float = 20.0
+    held_by: str | None = None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A member of staff as the allocator sees them at one moment."""
+
+    id: str
+    role: Role
+    skills: frozenset[Skill]
+    shift_ends_at: datetime
+    open_task_count: int = 0
+    available: bool = True
+
+
+@dataclass(frozen=True)
+class Assignment:
+    task_id: str
+    staff_id: str
+
+
+class UnplacedReason(StrEnum):
+    NO_ROLE = "no_role"
+    NO_SKILL = "no_skill"
+    NOBODY_AVAILABLE = "nobody_available"
+    SHIFT_TOO_SHORT = "shift_too_short"
+    ALL_AT_CAPACITY = "all_at_capacity"
+
+
+@dataclass(frozen=True)
+class Unplaced:
+    """Why a task could not be given to anyone, as a code and a sentence for a manager."""
+
+    task_id: str
+    reason: UnplacedReason
+    message: str
+
+
+class ReleaseReason(StrEnum):
+    SIGNED_OFF = "signed_off"
+    AWAY = "away"
+    SHIFT_ENDING = "shift_ending"
+
+
+@dataclass(frozen=True)
+class Release:
+    """A held task that must go back to the pool, and why."""
+
+    task_id: str
+    staff_id: str
+    reason: ReleaseReason
+
+
+def needed_on_shift_until(
+    task: OpenTask, now: datetime, lead_time: timedelta, allow_overrun: bool = False
+) -> datetime:
+    """Return how long someone must stay on shift to take this call-back now."""
+    if allow_overrun:
+        return now + lead_time  # time to start the call; finishing may run past the shift
+    return now + timedelta(minutes=task.expected_minutes) + lead_time
+
+
+def is_eligible(
+    task: OpenTask,
+    candidate: Candidate,
+    now: datetime,
+    lead_time: timedelta = DEFAULT_LEAD_TIME,
+    allow_overrun: bool = False,
+) -> bool:
+    """Say whether this person could take this task now, ignoring how busy they are."""
+    return (
+        candidate.available
+        and candidate.role in ROLES_ABLE_TO_ACT_AS[task.role]
+        and task.skills <= candidate.skills
+        and candidate.shift_ends_at
+        >= needed_on_shift_until(task, now, lead_time, allow_overrun)
+    )
+
+
+def deadline_order(task: OpenTask) -> tuple[datetime, datetime, str]:
+    """Sort key for earliest deadline first, ties by who waited longest, then by id."""
+    return (task.due_at, task.received_at, task.id)
+
+
+def priority_order(
+    tasks: Iterable[OpenTask], now: datetime, overdue_yields_to: timedelta | None = None
+) -> list[OpenTask]:
+    """Sort tasks earliest deadline first, optionally putting breached ones behind urgent ones."""
+    if overdue_yields_to is None:
+        return sorted(tasks, key=deadline_order)
+    # Tiers: still winnable and due within overdue_yields_to, then already breached, then the
+    # rest. In a surge this stops one breach dragging the next call-back past its deadline
+    # too, while a breached task still goes ahead of anything not urgent.
+    urgent_until = now + overdue_yields_to
+
+    def tier(task: OpenTask) -> int:
+        if task.due_at < now:
+            return 1
+        return 0 if task.due_at <= urgent_until else 2
+
+    return sorted(tasks, key=lambda task: (tier(task), *deadline_order(task)))
+
+
+def plan_assignments(
+    tasks: Iterable[OpenTask],
+    candidates: Iterable[Candidate],
+    now: datetime,
+    *,
+    capacity_per_person: int | None = None,
+    lead_time: timedelta = DEFAULT_LEAD_TIME,
+    allow_overrun: bool = False,
+    overdue_yields_to: timedelta | None = None,
+) -> list[Assignment]:
+    """Give unheld tasks, earliest deadline first, to the least loaded eligible person."""
+    # Eligible: able to act in the task's role, holding every skill it needs, available, and
+    # on shift until now + expected minutes + lead_time (with allow_overrun, only until
+    # now + lead_time: they start the call in their shift and may finish it after).
+    pool = priority_order(
+        (task for task in tasks if task.held_by is None), now, overdue_yields_to
+    )
+    people = [candidate for candidate in candidates if candidate.available]
+    loads = {person.id: person.open_task_count for person in people}
+    spare = _total_spare(loads, capacity_per_person)
+    groups = _EligibleGroups(people)
+    plan: list[Assignment] = []
+    for task in pool:
+        if spare == 0:
+            break  # everyone is at the cap; the rest of the pool waits
+        needed_until = needed_on_shift_until(task, now, lead_time, allow_overrun)
+        chosen = groups.least_loaded(task, needed_until, loads, capacity_per_person)
+        if chosen is None:
+            continue
+        loads[chosen] += 1
+        if spare is not None:
+            spare -= 1
+        plan.append(Assignment(task.id, chosen))
+    return plan
+
+
+def _total_spare(loads: dict[str, int], cap: int | None) -> int | None:
+    if cap is None:
+        return None
+    return sum(max(0, cap - load) for load in loads.values())
+
+
+class _EligibleGroups:
+    """People able to take each kind of task, latest shift end first, built once per plan."""
+
+    def __init__(self, people: Sequence[Candidate]) -> None:
+        self._people = people
+        self._by_kind: dict[tuple[Role, frozenset[Skill]], list[Candidate]] = {}
+        self._full_kinds: set[tuple[Role, frozenset[Skill]]] = set()
+
+    def _group(self, kind: tuple[Role, frozenset[Skill]]) -> list[Candidate]:
+        group = self._by_kind.get(kind)
+        if group is None:
+            role, skills = kind
+            able = ROLES_ABLE_TO_ACT_AS[role]
+            group = [p for p in self._people if p.role in able and skills <= p.skills]
+            # Ties on load go first to the role the task names (an early help worker before
+            # an officer standing in), then to whoever stays longest: least likely to hand
+            # it back.
+            group.sort(key=lambda p: (p.role != role, -p.shift_ends_at.timestamp(), p.id))
+            self._by_kind[kind] = group
+        return group
+
+    def least_loaded(
+        self,
+        task: OpenTask,
+        needed_until: datetime,
+        loads: dict[str, int],
+        cap: int | None,
+    ) -> str | None:
+        kind = (task.role, task.skills)
+        if kind in self._full_kinds:
+            return None
+        best: str | None = None
+        best_load = 0
+        anyone_with_room = False
+        for person in self._group(kind):
+            load = loads[person.id]
+            if cap is not None and load >= cap:
+                continue
+            anyone_with_room = True
+            if person.shift_ends_at < needed_until:
+                continue
+            if best is None or load < best_load:
+                best, best_load = person.id, load
+        if not anyone_with_room:
+            self._full_kinds.add(kind)  # loads only grow within a plan
+        return best
+
+
+def explain_unplaced(
+    task: OpenTask,
+    candidates: Iterable[Candidate],
+    now: datetime,
+    *,
+    assignments: Iterable[Assignment] = (),
+    capacity_per_person: int | None = None,
+    lead_time: timedelta = DEFAULT_LEAD_TIME,
+    allow_overrun: bool = False,
+) -> Unplaced | None:
+    """Say why nobody could take this task after the planned assignments; None if someone could."""
+    people = list(candidates)
+    planned: dict[str, int] = {}
+    for assignment in assignments:
+        planned[assignment.staff_id] = planned.get(assignment.staff_id, 0) + 1
+    roles = _role_words(task.role)
+    able = [p for p in people if p.role in ROLES_ABLE_TO_ACT_AS[task.role]]
+    if not able:
+        return Unplaced(task.id, UnplacedReason.NO_ROLE, f"no {roles} on the rota now")
+    skilled = [p for p in able if task.skills <= p.skills]
+    if not skilled:
+        skills = " and ".join(sorted(task.skills))
+        message = f"no {roles} with {skills} on the rota now"
+        return Unplaced(task.id, UnplacedReason.NO_SKILL, message)
+    present = [p for p in skilled if p.available]
+    if not present:
+        return Unplaced(
+            task.id, UnplacedReason.NOBODY_AVAILABLE, f"every {roles} who could take it is away"
+        )
+    needed_until = needed_on_shift_until(task, now, lead_time, allow_overrun)
+    staying = [p for p in present if p.shift_ends_at >= needed_until]
+    if not staying:
+        return Unplaced(
+            task.id,
+            UnplacedReason.SHIFT_TOO_SHORT,
+            f"no {roles} on shift long enough (needs someone on until "
+            f"{needed_until.isoformat(timespec='minutes')})",
+        )
+    if capacity_per_person is not None and all(
+        p.open_task_count + planned.get(p.id, 0) >= capacity_per_person for p in staying
+    ):
+        return Unplaced(
+            task.id,
+            UnplacedReason.ALL_AT_CAPACITY,
+            f"every {roles} on shift already holds {capacity_per_person} open tasks",
+        )
+    return None
+
+
+def _role_words(role: Role) -> str:
+    return " or ".join(sorted(ROLES_ABLE_TO_ACT_AS[role]))
+
+
+def reallocation_needed(
+    held_tasks: Iterable[OpenTask],
+    candidates: Iterable[Candidate],
+    now: datetime,
+    *,
+    allow_overrun: bool = False,
+) -> list[Release]:
+    """List held, not yet started tasks whose holder has gone or can no longer make the call."""
+    people = {candidate.id: candidate for candidate in candidates}
+    releases: list[Release] = []
+    for task in held_tasks:
+        if task.held_by is None:
+            continue
+        holder = people.get(task.held_by)
+        if holder is None or holder.shift_ends_at <= now:
+            releases.append(Release(task.id, task.held_by, ReleaseReason.SIGNED_OFF))
+        elif not holder.available:
+            releases.append(Release(task.id, task.held_by, ReleaseReason.AWAY))
+        # No lead time here, unlike a new assignment: the holder may already be dialling,
+        # so only take it back when the call could not even fit in what is left of the shift.
+        elif not allow_overrun and holder.shift_ends_at < now + timedelta(
+            minutes=task.expected_minutes
+        ):
+            releases.append(Release(task.id, task.held_by, ReleaseReason.SHIFT_ENDING))
+    return releases

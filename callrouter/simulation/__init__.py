@@ -1,0 +1,1 @@
+"""A seeded week at a front door: arrivals, a rota, allocation strategies and an offline bound."""

@@ -1,0 +1,84 @@
+"""Score a run: call-backs made in time per level, lateness, weighted misses, utilisation."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+
+from callrouter.domain.vocabulary import Level, Role
+from callrouter.simulation.model import CALLBACK_TIMESCALES, RunResult
+
+
+@dataclass(frozen=True)
+class LevelScore:
+    level: Level
+    requests: int
+    in_time: int
+    never_called: int
+    mean_lateness: timedelta  # over late requests; one never called counts up to the run's end
+    max_lateness: timedelta
+
+    @property
+    def in_time_share(self) -> float:
+        return self.in_time / self.requests if self.requests else 1.0
+
+    @property
+    def missed(self) -> int:
+        return self.requests - self.in_time
+
+
+@dataclass(frozen=True)
+class RunScore:
+    strategy: str
+    levels: tuple[LevelScore, ...]
+    weighted_misses: int
+    utilisation: Mapping[Role, float]  # share of rostered time spent on call-backs
+
+    def level(self, level: Level) -> LevelScore:
+        """Return the score for one level."""
+        return next(score for score in self.levels if score.level == level)
+
+
+def score(result: RunResult) -> RunScore:
+    """Score one run of the simulation."""
+    trace = result.trace
+    levels = []
+    weighted = 0
+    for level in CALLBACK_TIMESCALES:
+        requests = [r for r in trace.requests if r.level == level]
+        late: list[timedelta] = []
+        never_called = 0
+        for request in requests:
+            call = result.calls.get(request.id)
+            if call is None:
+                never_called += 1
+                late.append(max(timedelta(0), trace.ends_at - request.due_at))
+                weighted += request.weight
+            elif call.started_at > request.due_at:
+                late.append(call.started_at - request.due_at)
+                weighted += request.weight
+        levels.append(
+            LevelScore(
+                level=level,
+                requests=len(requests),
+                in_time=len(requests) - len(late),
+                never_called=never_called,
+                mean_lateness=sum(late, timedelta(0)) / len(late) if late else timedelta(0),
+                max_lateness=max(late, default=timedelta(0)),
+            )
+        )
+    return RunScore(result.strategy, tuple(levels), weighted, _utilisation(result))
+
+
+def _utilisation(result: RunResult) -> dict[Role, float]:
+    rostered: dict[Role, timedelta] = {}
+    busy: dict[Role, timedelta] = {}
+    role_of = {member.ref: member.role for member in result.trace.staff}
+    for shift in result.trace.shifts:
+        role = role_of[shift.staff_ref]
+        rostered[role] = rostered.get(role, timedelta(0)) + shift.duration
+    for ref, spent in result.busy.items():
+        role = role_of[ref]
+        busy[role] = busy.get(role, timedelta(0)) + spent
+    return {role: busy.get(role, timedelta(0)) / total for role, total in rostered.items() if total}

@@ -1,0 +1,321 @@
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from callrouter.domain.allocation import (
+    Assignment,
+    Candidate,
+    OpenTask,
+    ReleaseReason,
+    UnplacedReason,
+    explain_unplaced,
+    is_eligible,
+    plan_assignments,
+    priority_order,
+    reallocation_needed,
+)
+from callrouter.domain.vocabulary import Role, Skill
+
+NOW = datetime(2025, 10, 21, 10, 0, tzinfo=UTC)
+LATE_IN_THE_DAY = NOW + timedelta(hours=7)
+
+
+def task(
+    id="t1",
+    role=Role.SOCIAL_WORKER,
+    skills=(),
+    due_in=timedelta(hours=1),
+    waited=timedelta(minutes=5),
+    expected_minutes=20.0,
+    held_by=None,
+):
+    return OpenTask(
+        id=id,
+        role=role,
+        skills=frozenset(skills),
+        due_at=NOW + due_in,
+        received_at=NOW - waited,
+        expected_minutes=expected_minutes,
+        held_by=held_by,
+    )
+
+
+def person(
+    id="sw1",
+    role=Role.SOCIAL_WORKER,
+    skills=(),
+    shift_ends_at=LATE_IN_THE_DAY,
+    open_task_count=0,
+    available=True,
+):
+    return Candidate(
+        id=id,
+        role=role,
+        skills=frozenset(skills),
+        shift_ends_at=shift_ends_at,
+        open_task_count=open_task_count,
+        available=available,
+    )
+
+
+def test_a_task_goes_only_to_someone_whose_role_can_act_for_it():
+    staff = [person("eho", Role.EARLY_HELP_OFFICER), person("sw", Role.SOCIAL_WORKER)]
+
+    assert plan_assignments([task()], staff, NOW) == [Assignment("t1", "sw")]
+
+
+def test_a_senior_social_worker_may_take_a_social_workers_task_but_not_the_reverse():
+    social_work = task("sw-task", Role.SOCIAL_WORKER)
+    senior_work = task("senior-task", Role.SENIOR_SOCIAL_WORKER)
+    staff = [person("ssw", Role.SENIOR_SOCIAL_WORKER, open_task_count=5)]
+
+    assert plan_assignments([social_work], staff, NOW) == [Assignment("sw-task", "ssw")]
+    assert plan_assignments([senior_work], [person("sw", Role.SOCIAL_WORKER)], NOW) == []
+
+
+def test_a_task_needing_a_skill_goes_only_to_someone_with_every_skill_it_needs():
+    needs = task(skills={Skill.DOMESTIC_ABUSE, Skill.EXPLOITATION})
+    staff = [
+        person("only-da", skills={Skill.DOMESTIC_ABUSE}),
+        person("both", skills={Skill.DOMESTIC_ABUSE, Skill.EXPLOITATION}, open_task_count=3),
+    ]
+
+    assert plan_assignments([needs], staff, NOW) == [Assignment("t1", "both")]
+
+
+def test_nobody_marked_unavailable_is_given_a_task():
+    staff = [person("away", available=False), person("busy", open_task_count=4)]
+
+    assert plan_assignments([task()], staff, NOW) == [Assignment("t1", "busy")]
+
+
+def test_the_least_loaded_eligible_person_gets_the_task():
+    staff = [person("a", open_task_count=3), person("b", open_task_count=1)]
+
+    assert plan_assignments([task()], staff, NOW) == [Assignment("t1", "b")]
+
+
+def test_tasks_planned_together_are_spread_evenly_because_each_counts_towards_load():
+    tasks = [task(f"t{i}", due_in=timedelta(hours=1, minutes=i)) for i in range(6)]
+    staff = [person("a"), person("b"), person("c", open_task_count=1)]
+
+    plan = plan_assignments(tasks, staff, NOW)
+
+    given = {name: sum(1 for a in plan if a.staff_id == name) for name in "abc"}
+    assert given == {"a": 3, "b": 2, "c": 1}  # open tasks afterwards: 3, 2 and 2
+
+
+def test_ties_on_load_go_to_the_named_role_then_to_whoever_stays_longest_then_by_id():
+    level2 = task(role=Role.EARLY_HELP_WORKER)
+    officer_staying_late = person(
+        "eho", Role.EARLY_HELP_OFFICER, shift_ends_at=LATE_IN_THE_DAY + timedelta(hours=3)
+    )
+    worker = person("ehw", Role.EARLY_HELP_WORKER)
+    assert plan_assignments([level2], [officer_staying_late, worker], NOW) == [
+        Assignment("t1", "ehw")
+    ]
+
+    leaving_sooner = person("a", shift_ends_at=LATE_IN_THE_DAY)
+    staying_longer = person("b", shift_ends_at=LATE_IN_THE_DAY + timedelta(hours=1))
+    assert plan_assignments([task()], [leaving_sooner, staying_longer], NOW) == [
+        Assignment("t1", "b")
+    ]
+    assert plan_assignments([task()], [person("z"), person("y")], NOW) == [Assignment("t1", "y")]
+
+
+def test_a_task_never_goes_to_someone_whose_shift_ends_before_they_could_make_the_call():
+    twenty_minute_call = task(expected_minutes=20)
+    just_enough = NOW + timedelta(minutes=20) + timedelta(minutes=10)
+
+    assert plan_assignments([twenty_minute_call], [person(shift_ends_at=just_enough)], NOW) == [
+        Assignment("t1", "sw1")
+    ]
+    one_minute_short = person(shift_ends_at=just_enough - timedelta(minutes=1))
+    assert plan_assignments([twenty_minute_call], [one_minute_short], NOW) == []
+    assert plan_assignments(
+        [twenty_minute_call], [one_minute_short], NOW, lead_time=timedelta(minutes=5)
+    ) == [Assignment("t1", "sw1")]
+
+
+def test_with_overrun_allowed_someone_may_start_a_call_they_will_finish_after_signing_off():
+    leaving_in_fifteen = person(shift_ends_at=NOW + timedelta(minutes=15))
+
+    assert plan_assignments([task()], [leaving_in_fifteen], NOW) == []
+    assert plan_assignments([task()], [leaving_in_fifteen], NOW, allow_overrun=True) == [
+        Assignment("t1", "sw1")
+    ]
+    leaving_in_five = person(shift_ends_at=NOW + timedelta(minutes=5))
+    assert plan_assignments([task()], [leaving_in_five], NOW, allow_overrun=True) == []
+
+
+def test_when_people_are_short_the_earliest_deadline_is_placed_first():
+    tasks = [
+        task("public", due_in=timedelta(hours=20), waited=timedelta(hours=4)),
+        task("s47", due_in=timedelta(minutes=50)),
+        task("advice", due_in=timedelta(hours=40), waited=timedelta(hours=8)),
+    ]
+
+    plan = plan_assignments(tasks, [person()], NOW, capacity_per_person=1)
+
+    assert plan == [Assignment("s47", "sw1")]
+
+
+def test_deadline_ties_go_to_whoever_has_waited_longest():
+    tasks = [task("newer", waited=timedelta(minutes=1)), task("older", waited=timedelta(hours=1))]
+
+    plan = plan_assignments(tasks, [person()], NOW, capacity_per_person=1)
+
+    assert plan == [Assignment("older", "sw1")]
+
+
+def test_nobody_is_given_more_open_tasks_than_the_cap():
+    tasks = [task(f"t{i}", due_in=timedelta(hours=1 + i)) for i in range(5)]
+    staff = [person("a", open_task_count=1), person("b")]
+
+    plan = plan_assignments(tasks, staff, NOW, capacity_per_person=2)
+
+    assert [a.task_id for a in plan] == ["t0", "t1", "t2"]
+    assert sum(1 for a in plan if a.staff_id == "a") == 1
+    assert sum(1 for a in plan if a.staff_id == "b") == 2
+
+
+def test_a_full_cap_for_one_role_does_not_hold_up_tasks_for_another():
+    tasks = [
+        task("s47", due_in=timedelta(minutes=30)),
+        task("advice", role=Role.EARLY_HELP_WORKER, due_in=timedelta(hours=40)),
+    ]
+    staff = [person("sw", open_task_count=1), person("ehw", Role.EARLY_HELP_WORKER)]
+
+    plan = plan_assignments(tasks, staff, NOW, capacity_per_person=1)
+
+    assert plan == [Assignment("advice", "ehw")]
+
+
+def test_a_task_nobody_can_take_is_simply_left_out_of_the_plan():
+    tasks = [task("lado", skills={Skill.LADO}), task("plain", due_in=timedelta(hours=2))]
+
+    assert plan_assignments(tasks, [person()], NOW) == [Assignment("plain", "sw1")]
+
+
+def test_tasks_someone_already_holds_are_not_planned_again():
+    assert plan_assignments([task(held_by="sw9")], [person()], NOW) == []
+
+
+def test_the_plan_is_the_same_whatever_order_tasks_and_people_arrive_in():
+    tasks = [task(f"t{i}", due_in=timedelta(minutes=40 + i % 3)) for i in range(9)]
+    staff = [person(f"p{i}", open_task_count=i % 2) for i in range(4)]
+    expected = plan_assignments(tasks, staff, NOW)
+
+    shuffled_tasks, shuffled_staff = tasks[:], staff[:]
+    random.Random(3).shuffle(shuffled_tasks)
+    random.Random(4).shuffle(shuffled_staff)
+
+    assert plan_assignments(shuffled_tasks, shuffled_staff, NOW) == expected
+
+
+def test_a_thousand_tasks_for_twenty_staff_go_only_to_eligible_people_within_the_cap():
+    rng = random.Random(11)
+    roles = [Role.SOCIAL_WORKER, Role.EARLY_HELP_WORKER, Role.EARLY_HELP_OFFICER]
+    tasks = [
+        task(
+            f"t{i}",
+            role=rng.choice(roles),
+            skills=rng.sample(list(Skill), rng.choice((0, 0, 1))),
+            due_in=timedelta(minutes=rng.uniform(-60, 2880)),
+            expected_minutes=rng.uniform(10, 40),
+        )
+        for i in range(1000)
+    ]
+    staff = [
+        person(
+            f"s{i}",
+            role=rng.choice([*roles, Role.SENIOR_SOCIAL_WORKER]),
+            skills=rng.sample(list(Skill), rng.choice((0, 1, 2))),
+            shift_ends_at=NOW + timedelta(minutes=rng.uniform(0, 480)),
+            open_task_count=rng.randint(0, 3),
+            available=rng.random() > 0.1,
+        )
+        for i in range(20)
+    ]
+
+    plan = plan_assignments(tasks, staff, NOW, capacity_per_person=6)
+
+    by_task = {t.id: t for t in tasks}
+    by_person = {p.id: p for p in staff}
+    assert len({a.task_id for a in plan}) == len(plan)
+    for assignment in plan:
+        assert is_eligible(by_task[assignment.task_id], by_person[assignment.staff_id], NOW)
+    for p in staff:
+        assert p.open_task_count + sum(1 for a in plan if a.staff_id == p.id) <= max(
+            6, p.open_task_count
+        )
+
+
+@pytest.mark.parametrize(
+    ("staff", "needs", "reason", "words"),
+    [
+        ([person("eho", Role.EARLY_HELP_OFFICER)], (), UnplacedReason.NO_ROLE, "no senior_social"),
+        ([person()], (Skill.LADO,), UnplacedReason.NO_SKILL, "with lado"),
+        ([person(available=False)], (), UnplacedReason.NOBODY_AVAILABLE, "is away"),
+        (
+            [person(shift_ends_at=NOW + timedelta(minutes=25))],
+            (),
+            UnplacedReason.SHIFT_TOO_SHORT,
+            "no senior_social_worker or social_worker on shift long enough",
+        ),
+        ([person(open_task_count=2)], (), UnplacedReason.ALL_AT_CAPACITY, "holds 2 open"),
+    ],
+)
+def test_a_task_left_unplaced_comes_with_the_reason_a_manager_needs(staff, needs, reason, words):
+    unplaced = explain_unplaced(task(skills=needs), staff, NOW, capacity_per_person=2)
+
+    assert unplaced is not None
+    assert unplaced.reason == reason
+    assert words in unplaced.message
+
+
+def test_the_reason_counts_assignments_just_planned_and_is_none_if_someone_could_take_it():
+    first, second = task("first"), task("second", due_in=timedelta(hours=2))
+    staff = [person()]
+    plan = plan_assignments([first, second], staff, NOW, capacity_per_person=1)
+
+    assert explain_unplaced(second, staff, NOW, capacity_per_person=1) is None
+    unplaced = explain_unplaced(second, staff, NOW, assignments=plan, capacity_per_person=1)
+    assert unplaced is not None and unplaced.reason == UnplacedReason.ALL_AT_CAPACITY
+
+
+def test_breached_tasks_yield_to_urgent_ones_only_when_asked():
+    breached = task("breached", due_in=timedelta(minutes=-10), waited=timedelta(hours=2))
+    urgent = task("urgent", due_in=timedelta(minutes=50))
+    routine = task("routine", due_in=timedelta(hours=20))
+    tasks = [routine, urgent, breached]
+
+    assert [t.id for t in priority_order(tasks, NOW)] == ["breached", "urgent", "routine"]
+    yielding = priority_order(tasks, NOW, overdue_yields_to=timedelta(hours=1))
+    assert [t.id for t in yielding] == ["urgent", "breached", "routine"]
+
+
+def test_held_tasks_go_back_to_the_pool_when_their_holder_signs_off_is_away_or_is_leaving():
+    tasks = [
+        task("gone", held_by="signed-off"),
+        task("away", held_by="on-a-visit"),
+        task("leaving", held_by="leaving", expected_minutes=30),
+        task("staying", held_by="here"),
+        task("unheld"),
+    ]
+    staff = [
+        person("on-a-visit", available=False),
+        person("leaving", shift_ends_at=NOW + timedelta(minutes=20)),
+        person("here"),
+    ]
+
+    releases = reallocation_needed(tasks, staff, NOW)
+
+    assert {(r.task_id, r.reason) for r in releases} == {
+        ("gone", ReleaseReason.SIGNED_OFF),
+        ("away", ReleaseReason.AWAY),
+        ("leaving", ReleaseReason.SHIFT_ENDING),
+    }
+    kept = reallocation_needed(tasks, staff, NOW, allow_overrun=True)
+    assert "leaving" not in {r.task_id for r in kept}

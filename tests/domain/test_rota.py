@@ -1,0 +1,201 @@
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from callrouter.domain.rota import (
+    RotaError,
+    Shift,
+    join_touching,
+    parse_rota,
+)
+from callrouter.domain.vocabulary import Role, Skill
+
+HEADER = "staff_ref,name,role,team,skills,date,weekday,start,end\n"
+
+
+def rota(*rows: str):
+    return parse_rota(HEADER + "\n".join(rows) + "\n")
+
+
+def utc(*args):
+    return datetime(*args, tzinfo=UTC)
+
+
+def only_shift(parsed, start, end):
+    shifts = parsed.shifts_between(start, end)
+    assert len(shifts) == 1, shifts
+    return shifts[0]
+
+
+def test_a_rota_gives_each_person_once_with_all_their_shift_patterns():
+    parsed = rota(
+        "SW01,Aisha Khan,social_worker,duty desk,domestic_abuse; exploitation,,Mon,09:00,17:00",
+        "SW01,Aisha Khan,social_worker,duty desk,domestic_abuse; exploitation,,Tue,09:00,17:00",
+        "EH01,Gemma Nelson,Early Help Officer,duty desk,,2025-10-25,,10:00,14:00",
+    )
+
+    assert [m.ref for m in parsed.staff] == ["SW01", "EH01"]
+    aisha = parsed.member("SW01")
+    assert aisha.role == Role.SOCIAL_WORKER
+    assert aisha.skills == {Skill.DOMESTIC_ABUSE, Skill.EXPLOITATION}
+    assert parsed.member("EH01").role == Role.EARLY_HELP_OFFICER
+    assert len(parsed.patterns) == 3
+
+
+def test_spreadsheet_habits_are_accepted_a_byte_order_mark_day_names_and_blank_lines():
+    parsed = parse_rota(
+        "\ufeff" + HEADER + "SW01,A,social_worker,t,,,monday,9:00,17:00\n,,,,,,,,\n"
+    )
+
+    assert parsed.patterns[0].weekday == 0
+    assert parsed.patterns[0].start_minute == 9 * 60
+
+
+@pytest.mark.parametrize(
+    ("row", "problem"),
+    [
+        ("SW01,A,wizard,t,,,Mon,09:00,17:00", "unknown role 'wizard'"),
+        ("SW01,A,social_worker,t,telepathy,,Mon,09:00,17:00", "unknown skill 'telepathy'"),
+        ("SW01,A,social_worker,t,,2025-10-20,Mon,09:00,17:00", "not both"),
+        ("SW01,A,social_worker,t,,,,09:00,17:00", "fill in date"),
+        ("SW01,A,social_worker,t,,2025-13-01,,09:00,17:00", "not a YYYY-MM-DD date"),
+        ("SW01,A,social_worker,t,,,Funday,09:00,17:00", "weekday 'Funday'"),
+        ("SW01,A,social_worker,t,,,Mon,9am,17:00", "start '9am' is not a HH:MM time"),
+        ("SW01,A,social_worker,t,,,Mon,09:00,25:00", "end '25:00' is not a time of day"),
+        ("SW01,A,social_worker,t,,,Mon,24:00,08:00", "24:00 is allowed as an end"),
+        (",A,social_worker,t,,,Mon,09:00,17:00", "staff_ref is empty"),
+        ("SW01,A,social_worker,t,,,Mon,09:00,17:00,extra", "too many fields"),
+        ("SW01,A,social_worker,t,,,Mon,09:00", "too few fields"),
+    ],
+)
+def test_a_bad_row_is_reported_with_its_line_number_and_the_problem(row, problem):
+    good = "SW02,B,social_worker,t,,,Tue,09:00,17:00"
+
+    with pytest.raises(RotaError) as caught:
+        rota(good, row)
+
+    assert caught.value.line == 3
+    assert problem in str(caught.value)
+    assert str(caught.value).startswith("rota line 3: ")
+
+
+def test_rows_for_one_person_that_disagree_are_an_error_naming_both_lines():
+    with pytest.raises(RotaError, match=r"rota line 3: .*from line 2"):
+        rota(
+            "SW01,A,social_worker,t,,,Mon,09:00,17:00",
+            "SW01,A,senior_social_worker,t,,,Tue,09:00,17:00",
+        )
+
+
+def test_a_missing_column_or_an_empty_rota_is_an_error_on_line_one():
+    with pytest.raises(RotaError, match="rota line 1: missing column.*weekday"):
+        parse_rota("staff_ref,name,role,team,skills,date,start,end\n")
+    with pytest.raises(RotaError, match="rota line 1: the rota is empty"):
+        parse_rota("")
+    with pytest.raises(RotaError, match="no shifts"):
+        parse_rota(HEADER)
+
+
+def test_a_winter_day_shift_is_the_same_hours_in_utc():
+    parsed = rota("SW01,A,social_worker,t,,,Mon,09:00,17:00")
+
+    shift = only_shift(parsed, utc(2025, 11, 3), utc(2025, 11, 4))
+
+    assert (shift.starts_at, shift.ends_at) == (utc(2025, 11, 3, 9), utc(2025, 11, 3, 17))
+
+
+def test_a_summer_day_shift_is_an_hour_earlier_in_utc():
+    parsed = rota("SW01,A,social_worker,t,,,Mon,09:00,17:00")
+
+    shift = only_shift(parsed, utc(2025, 7, 7), utc(2025, 7, 8))
+
+    assert (shift.starts_at, shift.ends_at) == (utc(2025, 7, 7, 8), utc(2025, 7, 7, 16))
+
+
+def test_an_end_at_or_before_the_start_runs_past_midnight():
+    parsed = rota("SW01,A,social_worker,t,,,Mon,22:00,06:00")
+
+    shift = only_shift(parsed, utc(2025, 11, 3, 12), utc(2025, 11, 4))
+
+    assert (shift.starts_at, shift.ends_at) == (utc(2025, 11, 3, 22), utc(2025, 11, 4, 6))
+
+
+def test_a_night_shift_over_the_autumn_clock_change_lasts_an_hour_longer():
+    parsed = rota("SW01,A,social_worker,t,,,Sat,20:00,04:00")
+
+    shift = only_shift(parsed, utc(2025, 10, 25, 12), utc(2025, 10, 26, 12))
+
+    assert shift.starts_at == utc(2025, 10, 25, 19)  # 20:00 BST
+    assert shift.ends_at == utc(2025, 10, 26, 4)  # 04:00 GMT
+    assert shift.duration == timedelta(hours=9)
+
+
+def test_a_night_shift_over_the_spring_clock_change_lasts_an_hour_less():
+    parsed = rota("SW01,A,social_worker,t,,,Sat,22:00,06:00")
+
+    shift = only_shift(parsed, utc(2025, 3, 29, 12), utc(2025, 3, 30, 12))
+
+    assert shift.starts_at == utc(2025, 3, 29, 22)  # 22:00 GMT
+    assert shift.ends_at == utc(2025, 3, 30, 5)  # 06:00 BST
+    assert shift.duration == timedelta(hours=7)
+
+
+def test_a_full_day_to_24_00_on_the_day_the_clocks_go_back_lasts_25_hours():
+    parsed = rota("SW01,A,social_worker,t,,2025-10-26,,00:00,24:00")
+
+    shift = only_shift(parsed, utc(2025, 10, 26), utc(2025, 10, 27))
+
+    assert shift.duration == timedelta(hours=25)
+
+
+def test_an_end_of_00_00_means_the_coming_midnight():
+    parsed = rota("SW01,A,social_worker,t,,,Mon,16:00,00:00")
+
+    shift = only_shift(parsed, utc(2025, 11, 3, 12), utc(2025, 11, 4))
+
+    assert shift.ends_at == utc(2025, 11, 4, 0)
+
+
+def test_shifts_between_includes_one_already_running_and_excludes_ones_outside():
+    parsed = rota(
+        "N1,Night,social_worker,t,,,Sun,20:00,08:00",
+        "D1,Day,social_worker,t,,,Mon,09:00,17:00",
+        "D2,Day,social_worker,t,,,Tue,09:00,17:00",
+    )
+
+    shifts = parsed.shifts_between(utc(2025, 11, 3, 0), utc(2025, 11, 3, 23, 59))
+
+    assert [s.staff_ref for s in shifts] == ["N1", "D1"]
+
+
+def test_a_one_off_date_gives_a_shift_on_that_day_only():
+    parsed = rota("X1,A,social_worker,t,,2025-10-25,,10:00,14:00")
+
+    assert len(parsed.shifts_between(utc(2025, 10, 1), utc(2025, 11, 30))) == 1
+    assert parsed.patterns[0].on_date == date(2025, 10, 25)
+
+
+def test_back_to_back_shifts_join_into_one_so_a_shift_end_is_a_real_sign_off():
+    parsed = rota(
+        "SW01,A,social_worker,t,,,Mon,08:00,12:00",
+        "SW01,A,social_worker,t,,,Mon,12:00,16:00",
+        "SW02,B,social_worker,t,,,Mon,08:00,12:00",
+        "SW02,B,social_worker,t,,,Mon,13:00,16:00",
+    )
+
+    joined = join_touching(parsed.shifts_between(utc(2025, 11, 3), utc(2025, 11, 4)))
+
+    assert joined == [
+        Shift("SW01", utc(2025, 11, 3, 8), utc(2025, 11, 3, 16)),
+        Shift("SW02", utc(2025, 11, 3, 8), utc(2025, 11, 3, 12)),
+        Shift("SW02", utc(2025, 11, 3, 13), utc(2025, 11, 3, 16)),
+    ]
+    on_at_noon = parsed.on_shift_at(utc(2025, 11, 3, 12, 30))
+    assert [(s.staff_ref, s.ends_at) for s in on_at_noon] == [("SW01", utc(2025, 11, 3, 16))]
+
+
+def test_shifts_between_refuses_a_time_without_a_zone():
+    parsed = rota("SW01,A,social_worker,t,,,Mon,09:00,17:00")
+
+    with pytest.raises(ValueError, match="timezone-aware"):
+        parsed.shifts_between(datetime(2025, 11, 3), utc(2025, 11, 4))

@@ -104,6 +104,7 @@ def run_all(args) -> int:
 
     settings = Settings.from_env()
     migrate()
+    _install_console_assets_if_missing()
     _load_staff_if_empty(settings)
     redis_url = settings.redis_url or redis_url_of(redis_connection(settings))
     settings = replace(settings, redis_url=redis_url)
@@ -151,6 +152,18 @@ def run_worker(_args=None) -> int:
     # SimpleWorker runs jobs in this process: one database pool, no fork per job.
     SimpleWorker(QueueNames.all(), connection=connection).work(with_scheduler=True)
     return 0
+
+
+def _install_console_assets_if_missing() -> None:
+    from callrouter.console.assets import GOVUK_DEST, install_assets
+
+    if (GOVUK_DEST / "govuk-frontend.min.css").exists():
+        return
+    try:
+        install_assets()
+    except Exception as error:  # the console still works, unstyled
+        log.warning("could not fetch GOV.UK Frontend with npm (%s); the console is unstyled",
+                    type(error).__name__)
 
 
 def _sweep_forever(dispatcher) -> None:
@@ -306,12 +319,19 @@ def create_admin(args) -> int:
     """Create the first console administrator, asking for the password on the terminal."""
     import getpass
 
-    from callrouter.console.admin import create_admin as create
-
     from callrouter.runtime import build_runtime
+    from callrouter.services.accounts import AccountError
+    from callrouter.services.accounts import create_admin as create
 
     password = os.environ.get("CALLROUTER_ADMIN_PASSWORD") or getpass.getpass("Password: ")
-    create(build_runtime(Settings.from_env()), args.email, password, args.name)
+    runtime = build_runtime(Settings.from_env())
+    try:
+        create(runtime, args.email, password, args.name)
+    except AccountError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    finally:
+        runtime.engine.dispose()
     print(f"administrator {args.email} created")
     return 0
 

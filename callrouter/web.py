@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from flask import Flask
 
@@ -30,6 +31,13 @@ def create_app(
         SECRET_KEY=settings.secret_key,
         PUBLIC_BASE_URL=settings.public_base_url,
         TWILIO_AUTH_TOKEN=settings.twilio_auth_token,
+        # The console's sessions: signed cookies, ended after an hour idle or a 12-hour shift.
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        CONSOLE_IDLE_TIMEOUT=timedelta(hours=1),
+        CONSOLE_SESSION_LIFETIME=timedelta(hours=12),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.public_base_url.startswith("https://"),
     )
     app.extensions["callrouter.runtime"] = runtime
     app.extensions["callrouter.calls"] = runtime.calls(dispatcher)
@@ -46,8 +54,20 @@ def create_app(
 
 def register_blueprints(app: Flask) -> None:
     """Attach every blueprint with its authentication, so one screen shows who may call what."""
+    from callrouter.console import console, console_auth, govuk_assets, init_console
+    from callrouter.console.security import require_csrf, require_sign_in
     from webhooks.security import require_twilio_signature
     from webhooks.voice import voice
 
     app.register_blueprint(voice)
     require_twilio_signature(app, voice.name)
+
+    # The call console: every screen needs a signed-in user, every form a CSRF token;
+    # each view then checks its own permission (callrouter.domain.console_access).
+    init_console(app)
+    app.register_blueprint(govuk_assets)
+    app.register_blueprint(console_auth)
+    require_csrf(app, console_auth.name)
+    app.register_blueprint(console)
+    require_sign_in(app, console.name)
+    require_csrf(app, console.name)

@@ -1,0 +1,128 @@
+"""Duty staff's screens: my call-backs (kept live by polling), a task, and what to do with it."""
+
+from __future__ import annotations
+
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+
+from callrouter.console import console, security
+from callrouter.db.models import Task
+from callrouter.domain.console_access import (
+    ATTEMPT_OUTCOMES,
+    Permission,
+    allowed,
+    may_open_task,
+)
+from callrouter.services import tasks
+
+
+def _my_tasks():
+    work = security.uow()
+    staff = tasks.staff_for(work.session, security.current_user())
+    return staff, tasks.my_tasks(work.session, staff)
+
+
+@console.get("/callbacks")
+@security.requires(Permission.WORK_TASKS)
+def my_callbacks():
+    """List the call-backs I hold, soonest deadline first, with the time left on each."""
+    staff, held = _my_tasks()
+    return render_template("my_callbacks.html", staff=staff, tasks=held, now=security.now(),
+                           urgency=tasks.urgency)
+
+
+@console.get("/callbacks.json")
+@security.requires(Permission.WORK_TASKS)
+def my_callbacks_json():
+    """Return my call-backs as JSON and as table rows, for the page to refresh itself."""
+    staff, held = _my_tasks()
+    now = security.now()
+    rows = render_template("_callback_rows.html", tasks=held, now=now, urgency=tasks.urgency)
+    return jsonify(
+        tasks=[{"id": t.id, "level": t.level, "due_at": t.due_at.isoformat()} for t in held],
+        rows=rows,
+    )
+
+
+def _task_for_me(task_id: int) -> Task:
+    """Load a task the signed-in user may open, or stop with 404 / 403."""
+    work = security.uow()
+    task = tasks.load_task(work, task_id)
+    if task is None:
+        abort(404)
+    user = security.current_user()
+    staff = tasks.staff_for(work.session, user)
+    mine = staff is not None and task.assignee_id == staff.id
+    if not may_open_task(user.role, task.role, mine):
+        abort(403)
+    return task
+
+
+@console.get("/tasks/<int:task_id>")
+@security.requires(Permission.WORK_TASKS)
+def task(task_id: int):
+    """Show a call-back with everything captured, its attempts, and what can be done next."""
+    found = _task_for_me(task_id)
+    work = security.uow()
+    user = security.current_user()
+    tasks.view_task(work, found, user.id, security.now())
+    staff = tasks.staff_for(work.session, user)
+    mine = staff is not None and found.assignee_id == staff.id
+    manager = allowed(user.role, Permission.MANAGE_QUEUE)
+    return render_template(
+        "task.html", task=found, contact=found.contact, now=security.now(),
+        urgency=tasks.urgency(found, security.now()),
+        attempts=tasks.attempts(work.session, found.id),
+        notes=tasks.notes(work.session, found.id),
+        moves=tasks.reallocations(work.session, found.id),
+        outcomes=ATTEMPT_OUTCOMES,
+        show_recording=allowed(user.role, Permission.HEAR_RECORDINGS) and (mine or manager),
+        eligible=tasks.eligible_staff(work.session, found) if manager else [],
+        manager=manager,
+    )
+
+
+def _act(task_id: int, action, done: str):
+    found = _task_for_me(task_id)
+    try:
+        action(security.uow(), found, security.current_user())
+    except tasks.TaskError as error:
+        flash(str(error), "error")
+        return redirect(url_for("console.task", task_id=task_id))
+    flash(done, "success")
+    return redirect(url_for("console.task", task_id=task_id))
+
+
+@console.post("/tasks/<int:task_id>/attempts")
+@security.requires(Permission.WORK_TASKS)
+def record_attempt(task_id: int):
+    """Record a call-back attempt and how it went."""
+    outcome = request.form.get("outcome", "")
+    return _act(task_id, lambda w, t, u: tasks.record_attempt(
+        w, t, u, outcome, request.form.get("note", ""), security.now()),
+        f"Attempt recorded: {ATTEMPT_OUTCOMES.get(outcome, '').lower()}")
+
+
+@console.post("/tasks/<int:task_id>/notes")
+@security.requires(Permission.WORK_TASKS)
+def add_note(task_id: int):
+    """Add a note to a call-back."""
+    return _act(task_id, lambda w, t, u: tasks.add_note(
+        w, t, u, request.form.get("note", ""), security.now()), "Note added")
+
+
+@console.post("/tasks/<int:task_id>/complete")
+@security.requires(Permission.WORK_TASKS)
+def complete(task_id: int):
+    """Mark a call-back as done."""
+    response = _act(task_id, lambda w, t, u: tasks.complete(w, t, u, security.now()),
+                    "Call-back completed")
+    return response
+
+
+@console.post("/tasks/<int:task_id>/hand-back")
+@security.requires(Permission.WORK_TASKS)
+def hand_back(task_id: int):
+    """Hand a call-back back to the queue for someone else."""
+    return _act(task_id, lambda w, t, u: tasks.hand_back(
+        w, t, u, request.form.get("reason", ""), security.now()),
+        "Call-back handed back to the queue")

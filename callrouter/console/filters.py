@@ -1,0 +1,58 @@
+"""Template filters: times, numbers and levels as a person reads them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+from flask import Flask
+
+from callrouter.domain.vocabulary import PLAIN_LEVEL_NAMES
+
+LONDON = ZoneInfo("Europe/London")
+LEVEL_SHORT = {"s47": "Section 47", "s17": "Section 17", "level3": "Level 3",
+               "level2": "Level 2", "level1": "Level 1", "public_concern": "Not yet screened"}
+
+
+def when(value: datetime | None) -> str:
+    """Return a time as '2:05pm, 3 March 2026' in UK time."""
+    if value is None:
+        return ""
+    local = value.astimezone(LONDON)
+    return f"{local.strftime('%-I:%M%p').lower()}, {local.day} {local.strftime('%B %Y')}"
+
+
+def duration(seconds: int) -> str:
+    """Return a span of time in words: '1 hour 5 minutes', '45 minutes'."""
+    seconds = abs(int(seconds))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    parts = []
+    if days:
+        parts.append(f"{days} day{'s' if days != 1 else ''}")
+    if hours:
+        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
+    if minutes or not parts:
+        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
+    return " ".join(parts[:2])
+
+
+def phone(value: str | None) -> str:
+    if not value:
+        return ""
+    try:
+        parsed = phonenumbers.parse(value, "GB")
+    except phonenumbers.NumberParseException:
+        return value
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+def register(app: Flask) -> None:
+    app.add_template_filter(when, "when")
+    app.add_template_filter(duration, "duration")
+    app.add_template_filter(phone, "phone")
+    app.add_template_filter(lambda v: LEVEL_SHORT.get(v or "", v or "Not given"), "level_short")
+    app.add_template_filter(lambda v: PLAIN_LEVEL_NAMES.get(v or "", ""), "level_plain")
+    app.add_template_filter(lambda v: datetime.now(UTC) if v is None else v, "or_now")

@@ -1,0 +1,76 @@
+"""Practice managers: the whole queue, at risk and breached, and re-allocation with a reason."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from callrouter.db.console_models import TaskReallocation
+from callrouter.db.models import Task
+from callrouter.services.tasks import urgency
+from tests.console.conftest import create_staff, create_task, csrf_of, get_page, sign_in
+
+
+def test_at_risk_is_15_minutes_for_s47_and_a_quarter_of_the_timescale_otherwise():
+    now = datetime.now(UTC)
+    s47 = Task(level="s47", created_at=now - timedelta(minutes=50),
+               due_at=now + timedelta(minutes=10))
+    level2 = Task(level="level2", created_at=now - timedelta(hours=40),
+                  due_at=now + timedelta(hours=8))
+    late = Task(level="level2", created_at=now - timedelta(hours=49),
+                due_at=now - timedelta(hours=1))
+    assert urgency(s47, now).state == "at_risk"
+    assert urgency(level2, now).state == "at_risk"  # 8 h left of 48: within the last 12
+    assert urgency(Task(level="level2", created_at=now, due_at=now + timedelta(hours=48)),
+                   now).state == "on_time"
+    assert urgency(late, now).state == "breached"
+
+
+def test_the_queue_shows_levels_holders_and_risk(client, db, manager, social_worker_staff):
+    create_task(db, assignee=social_worker_staff, due_in=timedelta(minutes=10), reference="RISK01")
+    create_task(db, due_in=timedelta(minutes=-5), reference="BRCH01")
+    create_task(db, level="level2", role="early_help_worker", due_in=timedelta(hours=47),
+                reference="EARLY2")
+    sign_in(client, manager)
+    soup = get_page(client, "/console/queue")
+    text = soup.get_text(" ", strip=True)
+    assert "1 breached" in text and "1 at risk" in text and "1 on time" in text
+    captions = [c.get_text(" ", strip=True) for c in soup.select("caption")]
+    assert captions[0].startswith("Section 47") and captions[1].startswith("Level 2")
+    rows = {r.a.contents[0].strip(): r.get_text(" ", strip=True)
+            for r in soup.select("tr[data-task-id]")}
+    assert "Sam Worker" in rows["RISK01"] and "At risk" in rows["RISK01"]
+    assert "Unallocated" in rows["BRCH01"] and "Breached" in rows["BRCH01"]
+
+
+def test_a_manager_reallocates_with_a_reason_kept(client, db, manager, social_worker_staff):
+    other = create_staff(db, "sw2", "Alex Other", "senior_social_worker")
+    task = create_task(db, assignee=social_worker_staff)
+    sign_in(client, manager)
+    soup = get_page(client, f"/console/tasks/{task.id}")
+    options = [o.get_text() for o in soup.select("#staff_id option")]
+    assert "Alex Other (senior social worker)" in options
+    assert not any("Erin" in o for o in options)
+    response = client.post(f"/console/tasks/{task.id}/reallocate", data={
+        "csrf_token": csrf_of(soup), "staff_id": str(other.id), "reason": ""},
+        follow_redirects=True)
+    assert "Give a reason for re-allocating" in response.get_data(as_text=True)
+    client.post(f"/console/tasks/{task.id}/reallocate", data={
+        "csrf_token": csrf_of(soup), "staff_id": str(other.id), "reason": "Sam is in court"})
+    db.expire_all()
+    assert db.get(Task, task.id).assignee_id == other.id
+    move = db.scalar(select(TaskReallocation))
+    assert (move.from_staff_id, move.to_staff_id, move.reason, move.user_id) == (
+        social_worker_staff.id, other.id, "Sam is in court", manager.id)
+    assert "Sam is in court" in get_page(client, f"/console/tasks/{task.id}").get_text()
+
+
+def test_a_social_worker_cannot_reallocate(client, db, social_worker, social_worker_staff):
+    task = create_task(db, assignee=social_worker_staff)
+    sign_in(client, social_worker)
+    soup = get_page(client, f"/console/tasks/{task.id}")
+    assert soup.find(id="reallocate") is None
+    response = client.post(f"/console/tasks/{task.id}/reallocate", data={
+        "csrf_token": csrf_of(soup), "staff_id": str(social_worker_staff.id), "reason": "x"})
+    assert response.status_code == 403

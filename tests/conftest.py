@@ -31,6 +31,7 @@ ACCOUNT_SID = "AC" + "1" * 32
 PUBLIC_BASE_URL = "https://frontdoor.example.org"
 DEFAULT_LINE = "+443069990000"
 MOBILE = "+447400123456"
+KEPT_TABLES = {"allocator_lock"}  # rows the migrations put there, not the tests
 
 
 @pytest.fixture(scope="session")
@@ -99,11 +100,12 @@ def runtime(settings):
 
 def _empty_tables(engine) -> None:
     with engine.begin() as connection:
+        tables = [t for t in Base.metadata.sorted_tables if t.name not in KEPT_TABLES]
         if engine.dialect.name == "postgresql":
-            names = ", ".join(t.name for t in Base.metadata.sorted_tables)
+            names = ", ".join(t.name for t in tables)
             connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         else:
-            for table in reversed(Base.metadata.sorted_tables):
+            for table in reversed(tables):
                 connection.execute(table.delete())
 
 

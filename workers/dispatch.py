@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from datetime import datetime
+
 from redis import Redis
 from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError
@@ -23,22 +25,35 @@ class RQDispatcher:
     def __init__(self, connection: Redis):
         self.connection = connection
 
-    def enqueue(self, job: str, *args: int) -> None:
+    def enqueue(self, job: str, *args: int, at: datetime | None = None) -> None:
+        """Queue a job now, or at an aware time (the worker's scheduler moves it then)."""
         queue = Queue(JOB_QUEUES[job], connection=self.connection)
-        job_id = "-".join([job, *(str(arg) for arg in args)])
+        parts = [job, *(str(arg) for arg in args)]
+        if at is not None:
+            if at.tzinfo is None:
+                raise ValueError("RQ reads naive datetimes as local time: pass an aware one")
+            parts.append(str(int(at.timestamp())))
+        job_id = "-".join(parts)
+        try:
+            self._enqueue(queue, job, args, job_id, at)
+        except DuplicateJobError:
+            existing = Job.fetch(job_id, connection=self.connection)
+            if existing.get_status(refresh=True) not in FINISHED_STATES:
+                return  # already waiting, scheduled or running
+            existing.delete()
+            self._enqueue(queue, job, args, job_id, at)
+        log.debug("enqueued %s", job_id)
+
+    @staticmethod
+    def _enqueue(queue: Queue, job: str, args: tuple, job_id: str, at: datetime | None) -> None:
         options = dict(
-            args=args,
             job_id=job_id,
             unique=True,
             failure_ttl=FAILURE_TTL_SECONDS,
             retry=Retry(max=5, interval=[5, 15, 30, 60, 120]),
         )
-        try:
-            queue.enqueue_call(f"workers.jobs.{job}", **options)
-        except DuplicateJobError:
-            existing = Job.fetch(job_id, connection=self.connection)
-            if existing.get_status(refresh=True) not in FINISHED_STATES:
-                return  # already waiting or running
-            existing.delete()
-            queue.enqueue_call(f"workers.jobs.{job}", **options)
-        log.debug("enqueued %s", job_id)
+        function = f"workers.jobs.{job}"
+        if at is None:
+            queue.enqueue_call(function, args=args, **options)
+        else:
+            queue.enqueue_at(at, function, *args, **options)

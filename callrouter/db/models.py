@@ -108,14 +108,19 @@ class Task(Base):
     kind: Mapped[str] = mapped_column(String(16), default="callback")  # or "review"
     role: Mapped[str] = mapped_column(String(32))
     level: Mapped[str | None] = mapped_column(String(32))
+    skill: Mapped[str | None] = mapped_column(String(32))
     callback_number: Mapped[str | None] = mapped_column(String(32))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    # unallocated -> allocated -> completed | unable_to_contact | cancelled
+    # unallocated -> allocated -> completed | unable_to_contact | cancelled; never expires
     status: Mapped[str] = mapped_column(String(24), default="unallocated")
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     allocated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempt_count: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_reason: Mapped[str | None] = mapped_column(Text)
+    closed_by_user_id: Mapped[int | None] = mapped_column(Integer)  # a console user
 
     contact: Mapped[Contact] = relationship(back_populates="tasks")
     assignee: Mapped[Staff | None] = relationship()
@@ -140,3 +145,41 @@ class Message(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     contact: Mapped[Contact] = relationship(back_populates="messages")
+
+
+class Escalation(Base):
+    """A manager told that a call-back is at risk of, or has, missed its deadline."""
+
+    __tablename__ = "escalations"
+    __table_args__ = (UniqueConstraint("task_id", "kind", name="uq_escalations_task_kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # at_risk or breach
+    task_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))  # None: all managers
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    task: Mapped[Task] = relationship()
+    manager: Mapped[Staff | None] = relationship()
+
+
+class DialLock(Base):
+    """Who is ringing a caller right now: one row per number, so two people never dial at once."""
+
+    __tablename__ = "dial_locks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    callback_number: Mapped[str] = mapped_column(String(32), unique=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    since: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AllocatorLock(Base):
+    """One row every allocator updates first, so allocations run one at a time on any database."""
+
+    __tablename__ = "allocator_lock"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    held_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

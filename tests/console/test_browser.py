@@ -39,7 +39,9 @@ class InlineDispatcher:
     def __init__(self):
         self.runtime = None
 
-    def enqueue(self, job: str, *args: int) -> None:
+    def enqueue(self, job: str, *args: int, at=None) -> None:
+        if at is not None:
+            return  # a timer: the scheduler would run it later, beyond these walks
         with self.runtime.unit_of_work(self) as uow:
             if job == "allocate_task":
                 allocation.allocate_task(uow, args[0], datetime.now(UTC))

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from callrouter.db.models import Message, Task
-from callrouter.services import allocation, messages
+from callrouter.db.models import Message
+from callrouter.services import allocation, escalation, messages
 from workers.context import current
 
 log = logging.getLogger(__name__)
@@ -34,18 +34,31 @@ def allocate_task(task_id: int) -> int | None:
         return allocation.allocate_task(uow, task_id, _now())
 
 
+def check_task_deadline(task_id: int) -> int:
+    """Escalate one task if it is at risk or breached (its timer fired)."""
+    context = current()
+    with context.runtime.unit_of_work(context.dispatcher) as uow:
+        return len(escalation.check_deadlines(uow, _now(), task_ids=[task_id]))
+
+
 def sweep() -> dict[str, int]:
-    """Find work whose job was lost and queue it again; close calls Twilio never ended."""
+    """Do what lost jobs would have done: escalate, release, allocate, send, close calls."""
     context = current()
     now = _now()
     with context.runtime.unit_of_work(context.dispatcher) as uow:
+        closed = context.runtime.calls(context.dispatcher).close_stale(now - STALE_CALL_AFTER)
+        escalated = escalation.check_deadlines(uow, now)
+        released = allocation.release_unreachable_holders(uow, now)
+        allocated = allocation.allocate_pending(uow, now)
         pending = uow.session.scalars(select(Message.id).where(Message.status == "pending")).all()
-        waiting = uow.session.scalars(select(Task.id).where(Task.status == "unallocated")).all()
     for message_id in pending:
         context.dispatcher.enqueue("send_message", message_id)
-    for task_id in waiting:
-        context.dispatcher.enqueue("allocate_task", task_id)
-    closed = context.runtime.calls(context.dispatcher).close_stale(now - STALE_CALL_AFTER)
-    summary = {"messages": len(pending), "tasks": len(waiting), "closed_calls": len(closed)}
+    summary = {
+        "closed_calls": len(closed),
+        "escalations": len(escalated),
+        "released": len(released),
+        "allocated": len(allocated),
+        "messages": len(pending),
+    }
     log.info("sweep: %s", summary)
     return summary

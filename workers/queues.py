@@ -14,6 +14,7 @@ class QueueNames:
 
 JOB_QUEUES = {
     "allocate_task": QueueNames.URGENT,
+    "check_task_deadline": QueueNames.URGENT,
     "send_message": QueueNames.MESSAGES,
     "sweep": QueueNames.MAINTENANCE,
 }

@@ -1,52 +1,280 @@
-"""Giving call-back tasks to people on shift, claimed so no task is given twice."""
+"""Giving call-back tasks to people on shift, earliest deadline first, one allocator at a time.
+
+Every allocation first updates the single `allocator_lock` row. On PostgreSQL that row lock,
+and on SQLite the database write lock, make concurrent allocators (several workers, the
+console) take turns, so the loads they read are the loads they write against: no task is
+given twice and nobody is given more than the cap. The task claim is also conditional
+(`status = 'unallocated'`), so a hand-back or cancellation in between is never overwritten.
+"""
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import func, select, update
 
-from callrouter.db.models import Shift, Staff, Task
-from callrouter.domain.vocabulary import ROLES_ABLE_TO_ACT_AS, Role
+from callrouter.db.console_models import TaskReallocation
+from callrouter.db.models import AllocatorLock, DialLock, Shift, Staff, Task
+from callrouter.domain.allocation import (
+    Assignment,
+    Candidate,
+    OpenTask,
+    ReleaseReason,
+    plan_assignments,
+    reallocation_needed,
+)
+from callrouter.domain.vocabulary import Role, Skill
 from callrouter.services.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-OPEN_TASK_STATUSES = ("unallocated", "allocated")
+OPEN_STATUSES = ("unallocated", "allocated")
+KEEPS_HELD_WORK = ("available", "busy")  # busy: on a call, keeps what they hold
+SKILLS = {skill.value for skill in Skill}  # busy people keep what they hold; only available get more
 
 
-def allocate_task(uow: UnitOfWork, task_id: int, now: datetime) -> int | None:
-    """Give an unallocated task to the eligible person on shift with the fewest open tasks."""
-    task = uow.session.get(Task, task_id)
-    if task is None or task.status != "unallocated":
-        return task.assignee_id if task else None
-    roles = sorted(ROLES_ABLE_TO_ACT_AS.get(Role(task.role), frozenset({task.role})))
-    open_counts = (
-        select(Task.assignee_id, func.count(Task.id).label("open_tasks"))
-        .where(Task.status == "allocated")
-        .group_by(Task.assignee_id)
-        .subquery()
+@dataclass(frozen=True)
+class AllocationRules:
+    """The allocator's settings; the defaults are the benchmark's best (bench/RESULTS.md)."""
+
+    capacity_per_person: int | None = 2
+    lead_time: timedelta = timedelta(minutes=10)
+    # A call started before sign-off may finish after it: refusing that cost s47 misses.
+    allow_overrun: bool = True
+    # Breached tasks wait behind those still winnable within this, so one breach is not two.
+    overdue_yields_to: timedelta | None = timedelta(hours=1)
+    hand_back_cooldown: timedelta = timedelta(hours=1)
+    expected_minutes: dict[str, float] = field(
+        default_factory=lambda: {"s47": 25.0, "level2": 15.0}
     )
-    candidate = uow.session.execute(
-        select(Staff.id)
-        .join(Shift, and_(Shift.staff_id == Staff.id, Shift.starts_at <= now, Shift.ends_at > now))
-        .outerjoin(open_counts, open_counts.c.assignee_id == Staff.id)
-        .where(Staff.role.in_(roles), Staff.availability == "available")
-        .order_by(func.coalesce(open_counts.c.open_tasks, 0), Staff.id)
-        .limit(1)
-    ).scalar_one_or_none()
-    if candidate is None:
-        log.info("task %s waits unallocated: no eligible %s on shift", task_id, task.role)
-        uow.session.rollback()
-        return None
-    claimed = uow.session.execute(
-        update(Task)
-        .where(Task.id == task_id, Task.status == "unallocated")
-        .values(status="allocated", assignee_id=candidate, allocated_at=now)
-    ).rowcount
+    default_expected_minutes: float = 20.0
+
+
+DEFAULT_RULES = AllocationRules()
+
+
+def allocate_pending(uow: UnitOfWork, now: datetime,
+                     rules: AllocationRules = DEFAULT_RULES) -> list[Assignment]:
+    """Give every unallocated task that someone can take to the right person; commit once."""
+    _take_allocator_lock(uow, now)
+    session = uow.session
+    tasks = session.scalars(select(Task).where(Task.status == "unallocated")).all()
+    if not tasks:
+        uow.commit()
+        return []
+    candidates = on_duty_candidates(uow, now)
+    open_tasks = [_open_task(task, rules) for task in tasks]
+    plan = _plan(uow, open_tasks, candidates, now, rules)
+    made = []
+    for assignment in plan:
+        claimed = session.execute(
+            update(Task)
+            .where(Task.id == int(assignment.task_id), Task.status == "unallocated")
+            .values(status="allocated", assignee_id=int(assignment.staff_id), allocated_at=now)
+        ).rowcount
+        if claimed:
+            made.append(assignment)
     uow.commit()
-    if claimed:
-        log.info("task %s allocated to staff %s", task_id, candidate)
-        return candidate
-    return uow.session.get(Task, task_id).assignee_id
+    for assignment in made:
+        log.info("task %s allocated to staff %s", assignment.task_id, assignment.staff_id)
+    waiting = len(tasks) - len(made)
+    if waiting:
+        log.info("%s task(s) wait unallocated: nobody eligible has room now", waiting)
+    return made
+
+
+def allocate_task(uow: UnitOfWork, task_id: int, now: datetime,
+                  rules: AllocationRules = DEFAULT_RULES) -> int | None:
+    """Run the allocator for the whole pool and say who now holds this task, if anyone."""
+    allocate_pending(uow, now, rules)
+    return uow.session.scalar(select(Task.assignee_id).where(Task.id == task_id))
+
+
+def release_unreachable_holders(uow: UnitOfWork, now: datetime,
+                                rules: AllocationRules = DEFAULT_RULES) -> list[int]:
+    """Take back held tasks whose holder signed off, went away or cannot fit the call in."""
+    _take_allocator_lock(uow, now)
+    session = uow.session
+    dialling = set(session.scalars(select(DialLock.task_id)))
+    held = session.scalars(
+        select(Task).where(Task.status == "allocated", Task.assignee_id.is_not(None))
+    ).all()
+    held = [task for task in held if task.id not in dialling]  # a call in progress stays
+    if not held:
+        uow.commit()
+        return []
+    candidates = everyone_as_candidates(uow, now, willing=KEEPS_HELD_WORK)
+    releases = reallocation_needed(
+        [_open_task(task, rules) for task in held], candidates, now,
+        allow_overrun=rules.allow_overrun,
+    )
+    by_id = {task.id: task for task in held}
+    for release in releases:
+        task = by_id[int(release.task_id)]
+        session.add(TaskReallocation(
+            task_id=task.id, from_staff_id=task.assignee_id, to_staff_id=None,
+            reason=RELEASE_WORDS[release.reason], user_id=None, created_at=now,
+        ))
+        task.status = "unallocated"
+        task.assignee_id = None
+        task.allocated_at = None
+        uow.enqueue_after_commit("allocate_task", task.id)
+        log.info("task %s released from staff %s: %s", task.id, release.staff_id,
+                 release.reason)
+    uow.commit()
+    return [int(release.task_id) for release in releases]
+
+
+RELEASE_WORDS = {
+    ReleaseReason.SIGNED_OFF: "released automatically: the holder signed off",
+    ReleaseReason.AWAY: "released automatically: the holder is away",
+    ReleaseReason.SHIFT_ENDING: "released automatically: the holder's shift ends too soon",
+}
+
+
+def set_availability(uow: UnitOfWork, staff_id: int, availability: str, now: datetime) -> None:
+    """Mark someone available, busy, away or off; what they hold goes back if they left."""
+    if availability not in ("available", "busy", "away", "off"):
+        raise ValueError(f"unknown availability {availability!r}")
+    staff = uow.session.get(Staff, staff_id)
+    staff.availability = availability
+    if availability == "off":
+        for shift in uow.session.scalars(
+            select(Shift).where(Shift.staff_id == staff_id, Shift.starts_at <= now,
+                                Shift.ends_at > now)
+        ):
+            shift.ends_at = now  # signing off ends today's shift now
+    uow.commit()
+    release_unreachable_holders(uow, now)
+
+
+# -- reading the world ------------------------------------------------------------------------
+
+
+def on_duty_candidates(uow: UnitOfWork, now: datetime) -> list[Candidate]:
+    """Return everyone on shift now and available for new work, with their loads."""
+    return [c for c in everyone_as_candidates(uow, now) if c.available]
+
+
+def everyone_as_candidates(uow: UnitOfWork, now: datetime,
+                           willing: tuple[str, ...] = ("available",)) -> list[Candidate]:
+    """Return every member of staff as the policy sees them; off shift ends 'now'."""
+    session = uow.session
+    shift_ends = _continuous_shift_ends(uow, now)
+    loads = dict(
+        session.execute(
+            select(Task.assignee_id, func.count(Task.id))
+            .where(Task.status == "allocated")
+            .group_by(Task.assignee_id)
+        ).all()
+    )
+    candidates = []
+    for staff in session.scalars(select(Staff)):
+        ends = shift_ends.get(staff.id)
+        candidates.append(Candidate(
+            id=str(staff.id),
+            role=Role(staff.role),
+            skills=frozenset(Skill(skill) for skill in staff.skill_set if skill in SKILLS),
+            shift_ends_at=ends or now,
+            open_task_count=loads.get(staff.id, 0),
+            available=ends is not None and staff.availability in willing,
+        ))
+    return candidates
+
+
+def _continuous_shift_ends(uow: UnitOfWork, now: datetime) -> dict[int, datetime]:
+    """For each person on shift now, when their run of back-to-back shifts ends."""
+    rows = uow.session.execute(
+        select(Shift.staff_id, Shift.starts_at, Shift.ends_at)
+        .where(Shift.ends_at > now, Shift.starts_at <= now + timedelta(days=2))
+        .order_by(Shift.staff_id, Shift.starts_at)
+    ).all()
+    by_staff: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+    for staff_id, starts_at, ends_at in rows:
+        by_staff[staff_id].append((starts_at, ends_at))
+    ends: dict[int, datetime] = {}
+    for staff_id, shifts in by_staff.items():
+        current_end = None
+        for starts_at, ends_at in shifts:
+            if current_end is None:
+                if starts_at > now:
+                    break  # not on shift now
+                current_end = ends_at
+            elif starts_at <= current_end:
+                current_end = max(current_end, ends_at)
+            else:
+                break
+        if current_end is not None:
+            ends[staff_id] = current_end
+    return ends
+
+
+def _open_task(task: Task, rules: AllocationRules) -> OpenTask:
+    skills = frozenset({Skill(task.skill)}) if task.skill in SKILLS else frozenset()
+    return OpenTask(
+        id=str(task.id),
+        role=Role(task.role),
+        skills=skills,
+        due_at=task.due_at,
+        received_at=task.created_at,
+        expected_minutes=rules.expected_minutes.get(task.level or "",
+                                                    rules.default_expected_minutes),
+        held_by=str(task.assignee_id) if task.assignee_id else None,
+    )
+
+
+def _plan(uow: UnitOfWork, tasks: list[OpenTask], candidates: list[Candidate], now: datetime,
+          rules: AllocationRules) -> list[Assignment]:
+    """Plan the pool, keeping a task away from whoever just handed it back."""
+    excluded = _recent_hand_backs(uow, [int(t.id) for t in tasks], now - rules.hand_back_cooldown)
+    options = dict(
+        capacity_per_person=rules.capacity_per_person,
+        lead_time=rules.lead_time,
+        allow_overrun=rules.allow_overrun,
+        overdue_yields_to=rules.overdue_yields_to,
+    )
+    plan = plan_assignments(tasks, candidates, now, **options)
+    kept = [a for a in plan if a.staff_id not in excluded.get(a.task_id, ())]
+    refused = {a.task_id for a in plan} - {a.task_id for a in kept}
+    if not refused:
+        return kept
+    loads = {c.id: c.open_task_count for c in candidates}
+    for assignment in kept:
+        loads[assignment.staff_id] += 1
+    for task in [t for t in tasks if t.id in refused]:
+        others = [
+            Candidate(c.id, c.role, c.skills, c.shift_ends_at, loads[c.id], c.available)
+            for c in candidates if c.id not in excluded[task.id]
+        ]
+        again = plan_assignments([task], others, now, **options)
+        for assignment in again:
+            loads[assignment.staff_id] += 1
+        kept.extend(again)
+    return kept
+
+
+def _recent_hand_backs(uow: UnitOfWork, task_ids: list[int],
+                       since: datetime) -> dict[str, set[str]]:
+    rows = uow.session.execute(
+        select(TaskReallocation.task_id, TaskReallocation.from_staff_id).where(
+            TaskReallocation.task_id.in_(task_ids),
+            TaskReallocation.to_staff_id.is_(None),
+            TaskReallocation.from_staff_id.is_not(None),
+            TaskReallocation.created_at >= since,
+        )
+    ).all()
+    excluded: dict[str, set[str]] = defaultdict(set)
+    for task_id, staff_id in rows:
+        excluded[str(task_id)].add(str(staff_id))
+    return excluded
+
+
+def _take_allocator_lock(uow: UnitOfWork, now: datetime) -> None:
+    taken = uow.session.execute(
+        update(AllocatorLock).where(AllocatorLock.id == 1).values(held_at=now)
+    ).rowcount
+    if not taken:
+        raise RuntimeError("the allocator_lock row is missing: run `callrouter migrate`")

@@ -15,6 +15,7 @@ from callrouter.domain.phone import is_mobile, speakable
 from callrouter.domain.speech import fill, spoken_due_time, spoken_reference
 from callrouter.domain.timescales import parse_timescale
 from callrouter.domain.vocabulary import Outcome, Role
+from callrouter.services.escalation import schedule_deadline_checks
 from callrouter.services.unit_of_work import UnitOfWork
 
 REFERENCE_ALPHABET = "ACDEFHJKMNPRTUVWXY34679"  # no look-alikes or sound-alikes (B/D, 0/O, 1/I)
@@ -73,15 +74,13 @@ def create_callback(
         kind="callback",
         role=rules.get("role", Role.SOCIAL_WORKER),
         level=level,
+        skill=rules.get("skill") or contact.answers.get("skill"),
         callback_number=contact.answers.get("callback_number"),
         due_at=due_at,
         status="unallocated",
         created_at=now,
     )
-    uow.session.add(task)
-    uow.session.flush()
-    uow.enqueue_after_commit("allocate_task", task.id)
-    return task
+    return _open_task(uow, task)
 
 
 def create_review(uow: UnitOfWork, contact: Contact, flow: Flow, now: datetime) -> Task:
@@ -97,9 +96,15 @@ def create_review(uow: UnitOfWork, contact: Contact, flow: Flow, now: datetime) 
         status="unallocated",
         created_at=now,
     )
+    return _open_task(uow, task)
+
+
+def _open_task(uow: UnitOfWork, task: Task) -> Task:
+    """Save a new task, then have it allocated and its deadline watched once committed."""
     uow.session.add(task)
     uow.session.flush()
     uow.enqueue_after_commit("allocate_task", task.id)
+    schedule_deadline_checks(uow, task)
     return task
 
 

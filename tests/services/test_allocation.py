@@ -1,4 +1,4 @@
-"""The first allocator: an on-shift person of the right role with the fewest open tasks."""
+"""The allocator: earliest deadline first, to someone eligible with room and time to act."""
 
 from __future__ import annotations
 
@@ -6,73 +6,224 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from callrouter.db.models import Contact, Shift, Staff, Task
-from callrouter.services.allocation import allocate_task
+from callrouter.db.console_models import TaskReallocation
+from callrouter.db.models import Shift, Task
+from callrouter.services.allocation import (
+    AllocationRules,
+    allocate_pending,
+    allocate_task,
+    release_unreachable_holders,
+    set_availability,
+)
 from callrouter.services.unit_of_work import NoDispatcher
+from tests.services.factories import create_staff, create_task
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+EARLIER = NOW - timedelta(hours=1)
+ONE_EACH = AllocationRules(capacity_per_person=1)
 
 
-def create_staff(uow, ref, role, on_shift=True, availability="available") -> Staff:
-    staff = Staff(ref=ref, name=f"{ref} (test)", role=role, team="mash", skills="",
-                  availability=availability)
-    uow.session.add(staff)
-    uow.session.flush()
-    start = NOW - timedelta(hours=1) if on_shift else NOW + timedelta(hours=3)
-    uow.session.add(Shift(staff_id=staff.id, starts_at=start, ends_at=start + timedelta(hours=8)))
-    return staff
+def _uow(runtime):
+    return runtime.unit_of_work(NoDispatcher())
 
 
-def create_task(uow, role="social_worker", status="unallocated", assignee=None) -> Task:
-    contact = Contact(reference=f"R{datetime.now().microsecond:06d}"[:7], flow_name="default",
-                      channel="phone", answers={}, created_at=NOW, updated_at=NOW)
-    task = Task(contact=contact, role=role, level="s47", due_at=NOW + timedelta(hours=1),
-                status=status, assignee=assignee, created_at=NOW)
-    uow.session.add(task)
-    uow.session.flush()
-    return task
+def _holder(runtime, task_id):
+    with _uow(runtime) as uow:
+        task = uow.session.get(Task, task_id)
+        return (task.status, task.assignee.ref if task.assignee else None)
 
 
 def test_a_task_goes_to_the_eligible_person_with_fewest_open_tasks(runtime):
-    with runtime.unit_of_work(NoDispatcher()) as uow:
-        busy = create_staff(uow, "sw-busy", "social_worker")
-        free = create_staff(uow, "sw-free", "senior_social_worker")
-        create_staff(uow, "eh", "early_help_officer")
-        create_staff(uow, "sw-off", "social_worker", on_shift=False)
-        create_staff(uow, "sw-away", "social_worker", availability="away")
-        create_task(uow, status="allocated", assignee=busy)
-        task = create_task(uow)
+    with _uow(runtime) as uow:
+        busy = create_staff(uow, "sw-busy", "social_worker", starts=EARLIER)
+        create_staff(uow, "sw-free", "senior_social_worker", starts=EARLIER)
+        create_staff(uow, "eh", "early_help_officer", starts=EARLIER)
+        create_staff(uow, "sw-later", "social_worker", starts=NOW + timedelta(hours=3))
+        create_staff(uow, "sw-away", "social_worker", starts=EARLIER, availability="away")
+        create_task(uow, created=EARLIER, status="allocated", assignee=busy)
+        task_id = create_task(uow, created=NOW).id
         uow.commit()
-        task_id, free_id = task.id, free.id
 
-    with runtime.unit_of_work(NoDispatcher()) as uow:
-        assert allocate_task(uow, task_id, NOW) == free_id
-    with runtime.unit_of_work(NoDispatcher()) as uow:
-        task = uow.session.get(Task, task_id)
-        assert (task.status, task.assignee_id, task.allocated_at) == ("allocated", free_id, NOW)
+    with _uow(runtime) as uow:
+        allocate_task(uow, task_id, NOW)
+    assert _holder(runtime, task_id) == ("allocated", "sw-free")
 
 
 def test_with_nobody_eligible_on_shift_the_task_waits_unallocated_and_visible(runtime):
-    with runtime.unit_of_work(NoDispatcher()) as uow:
-        create_staff(uow, "eh", "early_help_worker")
-        create_staff(uow, "sw-later", "social_worker", on_shift=False)
-        task_id = create_task(uow).id
+    with _uow(runtime) as uow:
+        create_staff(uow, "eh", "early_help_worker", starts=EARLIER)
+        create_staff(uow, "sw-later", "social_worker", starts=NOW + timedelta(hours=1))
+        task_id = create_task(uow, created=NOW).id
         uow.commit()
 
-    with runtime.unit_of_work(NoDispatcher()) as uow:
+    with _uow(runtime) as uow:
         assert allocate_task(uow, task_id, NOW) is None
-        assert uow.session.scalar(select(Task.status).where(Task.id == task_id)) == "unallocated"
+    assert _holder(runtime, task_id) == ("unallocated", None)
 
 
-def test_allocating_an_allocated_task_again_changes_nothing(runtime):
-    with runtime.unit_of_work(NoDispatcher()) as uow:
-        first = create_staff(uow, "sw-1", "social_worker")
-        create_staff(uow, "sw-2", "social_worker")
-        task_id = create_task(uow).id
+def test_the_earliest_deadline_is_served_first_when_there_is_room_for_one(runtime):
+    with _uow(runtime) as uow:
+        create_staff(uow, "sw", "social_worker", starts=EARLIER)
+        later = create_task(uow, created=EARLIER, due_in=timedelta(hours=48), level="level2")
+        sooner = create_task(uow, created=NOW, due_in=timedelta(hours=1))
         uow.commit()
-        first_id = first.id
+        later_id, sooner_id = later.id, sooner.id
 
-    with runtime.unit_of_work(NoDispatcher()) as uow:
-        assert allocate_task(uow, task_id, NOW) == first_id
-    with runtime.unit_of_work(NoDispatcher()) as uow:
-        assert allocate_task(uow, task_id, NOW) == first_id
+    with _uow(runtime) as uow:
+        allocate_pending(uow, NOW, ONE_EACH)
+    assert _holder(runtime, sooner_id) == ("allocated", "sw")
+    assert _holder(runtime, later_id) == ("unallocated", None)
+
+
+def test_nobody_is_given_more_than_the_cap(runtime):
+    with _uow(runtime) as uow:
+        create_staff(uow, "sw", "social_worker", starts=EARLIER)
+        ids = [create_task(uow, created=NOW + timedelta(minutes=i)).id for i in range(3)]
+        uow.commit()
+
+    with _uow(runtime) as uow:
+        made = allocate_pending(uow, NOW, AllocationRules(capacity_per_person=2))
+    assert len(made) == 2
+    assert [_holder(runtime, i)[0] for i in ids] == ["allocated", "allocated", "unallocated"]
+
+
+def test_a_person_whose_shift_ends_before_they_could_act_gets_no_new_task(runtime):
+    with _uow(runtime) as uow:
+        create_staff(uow, "sw-leaving", "social_worker", starts=NOW - timedelta(hours=8),
+                     hours=8 + 5 / 60)  # five minutes left
+        create_staff(uow, "sw-staying", "social_worker", starts=EARLIER, hours=1.5)
+        task_id = create_task(uow, created=NOW).id
+        uow.commit()
+
+    with _uow(runtime) as uow:
+        allocate_pending(uow, NOW)
+    assert _holder(runtime, task_id) == ("allocated", "sw-staying")
+
+
+def test_back_to_back_shifts_count_as_one_stretch_of_work(runtime):
+    with _uow(runtime) as uow:
+        sw = create_staff(uow, "sw", "social_worker", starts=NOW - timedelta(hours=4),
+                          hours=4 + 2 / 60)  # ends 10:02 ...
+        uow.session.add(Shift(staff_id=sw.id, starts_at=NOW + timedelta(minutes=2),
+                              ends_at=NOW + timedelta(hours=4)))  # ... and goes on till 14:00
+        task_id = create_task(uow, created=NOW).id
+        uow.commit()
+
+    with _uow(runtime) as uow:
+        allocate_pending(uow, NOW)
+    assert _holder(runtime, task_id) == ("allocated", "sw")
+
+
+def test_a_task_needing_a_skill_goes_only_to_someone_with_it(runtime):
+    with _uow(runtime) as uow:
+        create_staff(uow, "sw", "social_worker", starts=EARLIER)
+        create_staff(uow, "sw-lado", "social_worker", starts=EARLIER, skills="lado")
+        create_staff(uow, "sw-lado-2", "social_worker", starts=EARLIER, skills="lado;exploitation")
+        first = create_task(uow, created=NOW, skill="lado").id
+        second = create_task(uow, created=NOW, skill="lado").id
+        third = create_task(uow, created=NOW, skill="domestic_abuse").id
+        uow.commit()
+
+    with _uow(runtime) as uow:
+        allocate_pending(uow, NOW, ONE_EACH)
+    assert {_holder(runtime, first)[1], _holder(runtime, second)[1]} == {"sw-lado", "sw-lado-2"}
+    assert _holder(runtime, third) == ("unallocated", None)
+
+
+def test_a_person_marked_away_has_their_tasks_reallocated_with_the_reason_kept(runtime):
+    with _uow(runtime) as uow:
+        leaving = create_staff(uow, "sw-1", "social_worker", starts=EARLIER)
+        create_staff(uow, "sw-2", "social_worker", starts=EARLIER)
+        task_id = create_task(uow, created=NOW, status="allocated", assignee=leaving).id
+        uow.commit()
+        leaving_id = leaving.id
+
+    with _uow(runtime) as uow:
+        set_availability(uow, leaving_id, "away", NOW)
+        allocate_pending(uow, NOW)
+
+    assert _holder(runtime, task_id) == ("allocated", "sw-2")
+    with _uow(runtime) as uow:
+        [moved] = uow.session.scalars(select(TaskReallocation)).all()
+        assert (moved.from_staff_id, moved.to_staff_id) == (leaving_id, None)
+        assert "away" in moved.reason
+
+
+def test_signing_off_ends_the_shift_and_hands_back_what_is_held(runtime):
+    with _uow(runtime) as uow:
+        leaving = create_staff(uow, "sw-1", "social_worker", starts=EARLIER)
+        task_id = create_task(uow, created=NOW, status="allocated", assignee=leaving).id
+        uow.commit()
+        leaving_id = leaving.id
+
+    with _uow(runtime) as uow:
+        set_availability(uow, leaving_id, "off", NOW)
+        shift = uow.session.scalar(select(Shift).where(Shift.staff_id == leaving_id))
+        assert shift.ends_at == NOW
+    assert _holder(runtime, task_id) == ("unallocated", None)
+
+
+def test_a_holder_whose_shift_ended_loses_the_task_to_the_pool(runtime):
+    with _uow(runtime) as uow:
+        holder = create_staff(uow, "sw-1", "social_worker", starts=NOW - timedelta(hours=8),
+                              hours=7.5)
+        create_staff(uow, "sw-2", "social_worker", starts=EARLIER)
+        task_id = create_task(uow, created=EARLIER, status="allocated", assignee=holder).id
+        uow.commit()
+
+    with _uow(runtime) as uow:
+        assert release_unreachable_holders(uow, NOW) == [task_id]
+        allocate_pending(uow, NOW)
+    assert _holder(runtime, task_id) == ("allocated", "sw-2")
+
+
+def test_a_task_handed_back_does_not_go_straight_back_to_the_same_person(runtime):
+    with _uow(runtime) as uow:
+        first = create_staff(uow, "sw-1", "social_worker", starts=EARLIER)
+        create_staff(uow, "sw-2", "social_worker", starts=EARLIER)
+        other = create_staff(uow, "sw-3", "social_worker", starts=EARLIER)
+        create_task(uow, created=EARLIER, status="allocated", assignee=other)
+        create_task(uow, created=EARLIER, status="allocated", assignee=other)
+        task = create_task(uow, created=NOW)
+        uow.session.add(TaskReallocation(task_id=task.id, from_staff_id=first.id,
+                                         to_staff_id=None, reason="in a strategy meeting",
+                                         created_at=NOW - timedelta(minutes=5)))
+        uow.commit()
+        task_id = task.id
+
+    with _uow(runtime) as uow:
+        allocate_pending(uow, NOW)
+    assert _holder(runtime, task_id) == ("allocated", "sw-2")
+
+
+def test_allocating_again_changes_nothing(runtime):
+    with _uow(runtime) as uow:
+        create_staff(uow, "sw-1", "social_worker", starts=EARLIER)
+        create_staff(uow, "sw-2", "social_worker", starts=EARLIER)
+        task_id = create_task(uow, created=NOW).id
+        uow.commit()
+
+    with _uow(runtime) as uow:
+        first = allocate_task(uow, task_id, NOW)
+    with _uow(runtime) as uow:
+        assert allocate_pending(uow, NOW) == []
+        assert allocate_task(uow, task_id, NOW) == first
+
+
+def test_someone_busy_on_a_call_keeps_their_tasks_but_gets_no_new_ones(runtime):
+    with _uow(runtime) as uow:
+        busy = create_staff(uow, "sw-1", "social_worker", starts=EARLIER)
+        create_staff(uow, "sw-2", "social_worker", starts=EARLIER)
+        held_id = create_task(uow, created=EARLIER, status="allocated", assignee=busy).id
+        uow.commit()
+        busy_id = busy.id
+
+    with _uow(runtime) as uow:
+        set_availability(uow, busy_id, "busy", NOW)
+    with _uow(runtime) as uow:
+        new_id = create_task(uow, created=NOW).id
+        uow.commit()
+    with _uow(runtime) as uow:
+        allocate_pending(uow, NOW)
+    assert _holder(runtime, held_id) == ("allocated", "sw-1")
+    assert _holder(runtime, new_id) == ("allocated", "sw-2")

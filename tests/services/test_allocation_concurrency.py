@@ -1,0 +1,67 @@
+"""Several allocator processes at once on PostgreSQL: no task given twice, no one over the cap.
+
+SQLite serialises every writer, so only PostgreSQL can show this; the test is skipped without it.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from callrouter.db.models import Task
+from callrouter.services.unit_of_work import NoDispatcher
+from tests.conftest import TEST_DATABASE_URL
+from tests.services.factories import create_staff, create_task
+from tests.support.allocation_race import allocate_and_complete
+
+pytestmark = pytest.mark.skipif(
+    not TEST_DATABASE_URL, reason="concurrency needs PostgreSQL (CALLROUTER_TEST_DATABASE_URL)"
+)
+
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+PROCESSES = 6
+ROUNDS = 25
+CAP = 2
+STAFF = 2
+TASKS = 120
+
+
+def test_concurrent_allocators_never_give_a_task_twice_or_anyone_more_than_the_cap(
+    runtime, settings
+):
+    with runtime.unit_of_work(NoDispatcher()) as uow:
+        for number in range(STAFF):
+            create_staff(uow, f"sw-{number}", "social_worker", starts=NOW - timedelta(hours=1))
+        for number in range(TASKS):
+            create_task(uow, created=NOW - timedelta(minutes=number))
+        uow.commit()
+
+    context = multiprocessing.get_context("spawn")
+    with context.Manager() as manager, context.Pool(PROCESSES) as pool:
+        start = manager.Barrier(PROCESSES)  # all allocators begin together
+        results = pool.starmap(
+            allocate_and_complete,
+            [(settings.database_url, NOW.isoformat(), ROUNDS, CAP, seed, start)
+             for seed in range(PROCESSES)],
+        )
+
+    claims = [claim for process_claims, _, _ in results for claim in process_claims]
+    completions = [task_id for _, done, _ in results for task_id in done]
+    assert max(most for _, _, most in results) <= CAP, "someone was seen holding over the cap"
+    claimed_tasks = Counter(task_id for task_id, _ in claims)
+    assert claimed_tasks and max(claimed_tasks.values()) == 1, "a task was allocated twice"
+    assert len(completions) == len(set(completions))
+    assert len(claims) > STAFF * CAP, "the processes should have raced for freed places"
+
+    with runtime.session_factory() as session:
+        held = Counter(dict(session.execute(
+            select(Task.assignee_id, func.count()).where(Task.status == "allocated")
+            .group_by(Task.assignee_id)).all()))
+        assert max(held.values(), default=0) <= CAP
+        owners = dict(session.execute(select(Task.id, Task.assignee_id)).all())
+    for task_id, staff_id in claims:
+        assert owners[task_id] == staff_id

@@ -1,0 +1,96 @@
+"""Managers hear before a deadline is at risk and the moment it is breached; nothing expires."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from rq import Queue
+from rq.registry import ScheduledJobRegistry
+from sqlalchemy import select
+
+from callrouter.db.models import Escalation, Task
+from callrouter.services.escalation import check_deadlines
+from callrouter.services.unit_of_work import NoDispatcher
+from tests.services.factories import create_staff, create_task
+from tests.webhooks.calls import CHECS, NOT_OPEN, S47, give_details, professional_to_level
+from workers.queues import QueueNames
+
+CREATED = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+
+def _check(runtime, at):
+    with runtime.unit_of_work(NoDispatcher()) as uow:
+        return [(e.task_id, e.kind) for e in check_deadlines(uow, at)]
+
+
+def _s47_task(runtime, status="unallocated") -> int:
+    with runtime.unit_of_work(NoDispatcher()) as uow:
+        task_id = create_task(uow, created=CREATED, status=status).id
+        uow.commit()
+        return task_id
+
+
+def test_a_section_47_call_back_is_flagged_at_risk_half_way_through_its_hour(runtime):
+    task_id = _s47_task(runtime)
+
+    assert _check(runtime, CREATED + timedelta(minutes=29)) == []
+    assert _check(runtime, CREATED + timedelta(minutes=30)) == [(task_id, "at_risk")]
+    assert _check(runtime, CREATED + timedelta(minutes=45)) == []  # told once
+
+
+def test_a_breach_is_recorded_the_moment_the_deadline_passes(runtime):
+    task_id = _s47_task(runtime)
+    _check(runtime, CREATED + timedelta(minutes=31))
+
+    assert _check(runtime, CREATED + timedelta(minutes=59, seconds=59)) == []
+    assert _check(runtime, CREATED + timedelta(hours=1)) == [(task_id, "breach")]
+    assert _check(runtime, CREATED + timedelta(hours=5)) == []
+
+
+def test_a_completed_call_back_is_never_escalated(runtime):
+    task_id = _s47_task(runtime)
+    with runtime.unit_of_work(NoDispatcher()) as uow:
+        uow.session.get(Task, task_id).status = "completed"
+        uow.commit()
+
+    assert _check(runtime, CREATED + timedelta(hours=2)) == []
+
+
+def test_the_escalation_goes_to_the_practice_manager_on_shift(runtime):
+    with runtime.unit_of_work(NoDispatcher()) as uow:
+        create_staff(uow, "pm-off", "practice_manager", starts=CREATED + timedelta(hours=5))
+        manager = create_staff(uow, "pm-on", "practice_manager", starts=CREATED)
+        create_task(uow, created=CREATED)
+        uow.commit()
+        manager_id = manager.id
+
+    _check(runtime, CREATED + timedelta(hours=1))
+    with runtime.unit_of_work(NoDispatcher()) as uow:
+        [escalation] = uow.session.scalars(select(Escalation)).all()
+        assert (escalation.kind, escalation.manager_id) == ("breach", manager_id)
+
+
+def test_a_breached_call_back_stays_open_however_late_it_gets(runtime):
+    task_id = _s47_task(runtime, status="allocated")
+
+    _check(runtime, CREATED + timedelta(days=30))
+    with runtime.unit_of_work(NoDispatcher()) as uow:
+        task = uow.session.get(Task, task_id)
+        assert (task.status, task.closed_at) == ("allocated", None)
+
+
+def test_a_new_call_back_sets_timers_for_its_warning_and_its_deadline(dial, redis, db):
+    from freezegun import freeze_time
+
+    phone = dial()
+    with freeze_time(CREATED):
+        professional_to_level(phone, CHECS, NOT_OPEN, S47)
+        give_details(phone)
+
+    [task] = db.scalars(select(Task)).all()
+    registry = ScheduledJobRegistry(queue=Queue(QueueNames.URGENT, connection=redis))
+    timers = sorted(
+        registry.get_scheduled_time(job_id) for job_id in registry.get_job_ids()
+        if job_id.startswith(f"check_task_deadline-{task.id}-")
+    )
+    assert timers == [CREATED + timedelta(minutes=30), CREATED + timedelta(hours=1)]

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 
 from callrouter.db.console_models import TaskReallocation
 from callrouter.db.models import AllocatorLock, DialLock, Shift, Staff, Task
 from callrouter.domain.allocation import (
+    PRODUCTION_RULES,
+    AllocationRules,
     Assignment,
     Candidate,
     OpenTask,
@@ -36,24 +37,7 @@ KEEPS_HELD_WORK = ("available", "busy")  # busy: on a call, keeps what they hold
 SKILLS = {skill.value for skill in Skill}  # busy people keep what they hold; only available get more
 
 
-@dataclass(frozen=True)
-class AllocationRules:
-    """The allocator's settings; the defaults are the benchmark's best (bench/RESULTS.md)."""
-
-    capacity_per_person: int | None = 2
-    lead_time: timedelta = timedelta(minutes=10)
-    # A call started before sign-off may finish after it: refusing that cost s47 misses.
-    allow_overrun: bool = True
-    # Breached tasks wait behind those still winnable within this, so one breach is not two.
-    overdue_yields_to: timedelta | None = timedelta(hours=1)
-    hand_back_cooldown: timedelta = timedelta(hours=1)
-    expected_minutes: dict[str, float] = field(
-        default_factory=lambda: {"s47": 25.0, "level2": 15.0}
-    )
-    default_expected_minutes: float = 20.0
-
-
-DEFAULT_RULES = AllocationRules()
+DEFAULT_RULES = PRODUCTION_RULES
 
 
 def allocate_pending(uow: UnitOfWork, now: datetime,
@@ -164,10 +148,12 @@ def everyone_as_candidates(uow: UnitOfWork, now: datetime,
     """Return every member of staff as the policy sees them; off shift ends 'now'."""
     session = uow.session
     shift_ends = _continuous_shift_ends(uow, now)
+    # A task waiting for its next attempt is not one its holder can act on now.
     loads = dict(
         session.execute(
             select(Task.assignee_id, func.count(Task.id))
-            .where(Task.status == "allocated")
+            .where(Task.status == "allocated",
+                   or_(Task.next_attempt_at.is_(None), Task.next_attempt_at <= now))
             .group_by(Task.assignee_id)
         ).all()
     )
@@ -220,8 +206,7 @@ def _open_task(task: Task, rules: AllocationRules) -> OpenTask:
         skills=skills,
         due_at=task.due_at,
         received_at=task.created_at,
-        expected_minutes=rules.expected_minutes.get(task.level or "",
-                                                    rules.default_expected_minutes),
+        expected_minutes=rules.minutes_for(task.level),
         held_by=str(task.assignee_id) if task.assignee_id else None,
     )
 
@@ -230,12 +215,7 @@ def _plan(uow: UnitOfWork, tasks: list[OpenTask], candidates: list[Candidate], n
           rules: AllocationRules) -> list[Assignment]:
     """Plan the pool, keeping a task away from whoever just handed it back."""
     excluded = _recent_hand_backs(uow, [int(t.id) for t in tasks], now - rules.hand_back_cooldown)
-    options = dict(
-        capacity_per_person=rules.capacity_per_person,
-        lead_time=rules.lead_time,
-        allow_overrun=rules.allow_overrun,
-        overdue_yields_to=rules.overdue_yields_to,
-    )
+    options = rules.planning_options()
     plan = plan_assignments(tasks, candidates, now, **options)
     kept = [a for a in plan if a.staff_id not in excluded.get(a.task_id, ())]
     refused = {a.task_id for a in plan} - {a.task_id for a in kept}

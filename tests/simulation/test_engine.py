@@ -66,15 +66,15 @@ def test_call_backs_held_by_someone_who_signs_off_are_made_by_the_next_shift():
     assert made_by["p2"] == ("LATE", at(10, 30))
 
 
-def test_the_production_shift_end_rule_misses_a_call_an_overrun_would_have_saved():
+def test_the_finish_within_shift_rule_misses_a_call_that_production_overruns_to_save():
     late_call = trace(
         [member("SW1")],
         [shift("SW1", at(9), at(17))],
         [request("s47", Level.S47, at(16, 45), 30)],
     )
 
-    assert score(run(late_call, make_strategy("edf"))).weighted_misses == 10
-    assert score(run(late_call, make_strategy("edf_tuned"))).weighted_misses == 0
+    assert score(run(late_call, make_strategy("edf_brief"))).weighted_misses == 10
+    assert score(run(late_call, make_strategy("edf"))).weighted_misses == 0
 
 
 def test_an_early_help_task_may_go_to_an_officer_but_never_to_a_social_worker():

@@ -34,7 +34,9 @@ log = logging.getLogger(__name__)
 
 OPEN_STATUSES = ("unallocated", "allocated")
 KEEPS_HELD_WORK = ("available", "busy")  # busy: on a call, keeps what they hold
-SKILLS = {skill.value for skill in Skill}  # busy people keep what they hold; only available get more
+SKILLS = {skill.value: skill for skill in Skill}
+ROLES = {role.value: role for role in Role}
+NO_SKILLS: frozenset[Skill] = frozenset()  # busy people keep what they hold; only available get more
 
 
 DEFAULT_RULES = PRODUCTION_RULES
@@ -45,12 +47,16 @@ def allocate_pending(uow: UnitOfWork, now: datetime,
     """Give every unallocated task that someone can take to the right person; commit once."""
     _take_allocator_lock(uow, now)
     session = uow.session
-    tasks = session.scalars(select(Task).where(Task.status == "unallocated")).all()
+    # Plain rows, not ORM objects: the pool can hold a thousand tasks and is read each time.
+    tasks = session.execute(
+        select(*TASK_COLUMNS).where(Task.status == "unallocated")
+    ).all()
     if not tasks:
         uow.commit()
         return []
     candidates = on_duty_candidates(uow, now)
-    open_tasks = [_open_task(task, rules) for task in tasks]
+    minutes = _minutes_by_level(rules, {task.level for task in tasks})
+    open_tasks = [_open_task(task, rules, minutes) for task in tasks]
     plan = _plan(uow, open_tasks, candidates, now, rules)
     made = []
     for assignment in plan:
@@ -58,6 +64,7 @@ def allocate_pending(uow: UnitOfWork, now: datetime,
             update(Task)
             .where(Task.id == int(assignment.task_id), Task.status == "unallocated")
             .values(status="allocated", assignee_id=int(assignment.staff_id), allocated_at=now)
+            .execution_options(synchronize_session=False)
         ).rowcount
         if claimed:
             made.append(assignment)
@@ -112,6 +119,9 @@ def release_unreachable_holders(uow: UnitOfWork, now: datetime,
     return [int(release.task_id) for release in releases]
 
 
+TASK_COLUMNS = (Task.id, Task.role, Task.level, Task.skill, Task.due_at, Task.created_at,
+                Task.assignee_id)
+
 RELEASE_WORDS = {
     ReleaseReason.SIGNED_OFF: "released automatically: the holder signed off",
     ReleaseReason.AWAY: "released automatically: the holder is away",
@@ -163,7 +173,7 @@ def everyone_as_candidates(uow: UnitOfWork, now: datetime,
         candidates.append(Candidate(
             id=str(staff.id),
             role=Role(staff.role),
-            skills=frozenset(Skill(skill) for skill in staff.skill_set if skill in SKILLS),
+            skills=frozenset(SKILLS[skill] for skill in staff.skill_set if skill in SKILLS),
             shift_ends_at=ends or now,
             open_task_count=loads.get(staff.id, 0),
             available=ends is not None and staff.availability in willing,
@@ -198,15 +208,21 @@ def _continuous_shift_ends(uow: UnitOfWork, now: datetime) -> dict[int, datetime
     return ends
 
 
-def _open_task(task: Task, rules: AllocationRules) -> OpenTask:
-    skills = frozenset({Skill(task.skill)}) if task.skill in SKILLS else frozenset()
+def _minutes_by_level(rules: AllocationRules, levels) -> dict[str | None, float]:
+    return {level: rules.minutes_for(level) for level in levels}
+
+
+def _open_task(task, rules: AllocationRules,
+               minutes: dict[str | None, float] | None = None) -> OpenTask:
+    """Describe a task (an ORM object or a row of TASK_COLUMNS) as the policy sees it."""
+    skills = frozenset({SKILLS[task.skill]}) if task.skill in SKILLS else NO_SKILLS
     return OpenTask(
         id=str(task.id),
-        role=Role(task.role),
+        role=ROLES[task.role],
         skills=skills,
         due_at=task.due_at,
         received_at=task.created_at,
-        expected_minutes=rules.minutes_for(task.level),
+        expected_minutes=(minutes or {}).get(task.level) or rules.minutes_for(task.level),
         held_by=str(task.assignee_id) if task.assignee_id else None,
     )
 
@@ -214,7 +230,7 @@ def _open_task(task: Task, rules: AllocationRules) -> OpenTask:
 def _plan(uow: UnitOfWork, tasks: list[OpenTask], candidates: list[Candidate], now: datetime,
           rules: AllocationRules) -> list[Assignment]:
     """Plan the pool, keeping a task away from whoever just handed it back."""
-    excluded = _recent_hand_backs(uow, [int(t.id) for t in tasks], now - rules.hand_back_cooldown)
+    excluded = _recent_hand_backs(uow, now - rules.hand_back_cooldown)
     options = rules.planning_options()
     plan = plan_assignments(tasks, candidates, now, **options)
     kept = [a for a in plan if a.staff_id not in excluded.get(a.task_id, ())]
@@ -236,11 +252,9 @@ def _plan(uow: UnitOfWork, tasks: list[OpenTask], candidates: list[Candidate], n
     return kept
 
 
-def _recent_hand_backs(uow: UnitOfWork, task_ids: list[int],
-                       since: datetime) -> dict[str, set[str]]:
+def _recent_hand_backs(uow: UnitOfWork, since: datetime) -> dict[str, set[str]]:
     rows = uow.session.execute(
         select(TaskReallocation.task_id, TaskReallocation.from_staff_id).where(
-            TaskReallocation.task_id.in_(task_ids),
             TaskReallocation.to_staff_id.is_(None),
             TaskReallocation.from_staff_id.is_not(None),
             TaskReallocation.created_at >= since,

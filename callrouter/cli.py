@@ -107,6 +107,7 @@ def run_all(args) -> int:
     migrate()
     _install_console_assets_if_missing()
     _load_staff_if_empty(settings)
+    demo_password = _create_demo_users_if_none(settings)
     redis_url = settings.redis_url or redis_url_of(redis_connection(settings))
     settings = replace(settings, redis_url=redis_url)
     worker = subprocess.Popen(
@@ -114,7 +115,7 @@ def run_all(args) -> int:
         env={**os.environ, "REDIS_URL": redis_url},
     )
     try:
-        _banner(settings)
+        _banner(settings, demo_password)
         _serve(settings, args.host)
     finally:
         worker.terminate()
@@ -198,13 +199,55 @@ def _load_staff_if_empty(settings: Settings) -> None:
     runtime.engine.dispose()
 
 
-def _banner(settings: Settings) -> None:
+DEMO_USERS = (
+    ("advisor@demo.invalid", "Advisor (demo)", "advisor", None),
+    ("ada@demo.invalid", "Ada Example (demo)", "social_worker", "demo-sw-1"),
+    ("eve@demo.invalid", "Eve Dummy (demo)", "early_help", "demo-eh-2"),
+    ("cleo@demo.invalid", "Cleo Placeholder (demo)", "practice_manager", "demo-pm-1"),
+    ("admin@demo.invalid", "Administrator (demo)", "admin", None),
+)
+
+
+def _create_demo_users_if_none(settings: Settings) -> str | None:
+    """On the embedded default only, add demo console users sharing one random password."""
+    import secrets
+
+    from sqlalchemy import func, select
+
+    from callrouter.db.console_models import User
+    from callrouter.runtime import build_runtime
+    from callrouter.services.accounts import create_user
+
+    if "DATABASE_URL" in os.environ:
+        return None  # a real database: its first admin comes from `callrouter create-admin`
+    runtime = build_runtime(settings)
+    try:
+        with runtime.session_factory() as session:
+            if session.scalar(select(func.count()).select_from(User)):
+                return None
+            password = secrets.token_urlsafe(12)
+            for email, name, role, staff_ref in DEMO_USERS:
+                create_user(session, email, password, name, role, datetime.now(UTC),
+                            staff_ref=staff_ref)
+            session.commit()
+            return password
+    finally:
+        runtime.engine.dispose()
+
+
+def _banner(settings: Settings, demo_password: str | None = None) -> None:
     base = settings.public_base_url
+    demo = ""
+    if demo_password:
+        demo = (
+            "  demo sign-ins:        " + ", ".join(user[0] for user in DEMO_USERS)
+            + f"\n  demo password:        {demo_password}  (shown once; demo data only)\n"
+        )
     print(
         f"""
 callrouter is running.
-  console:              {base}/
-  Voice URL (POST):     {base}/twilio/voice
+  console:              {base}/console/
+{demo}  Voice URL (POST):     {base}/twilio/voice
   status callback:      {base}/twilio/voice/status
   database:             {settings.database_url.split('@')[-1]}
   redis:                {settings.redis_url}

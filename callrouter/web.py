@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from flask import Flask
+from flask import Flask, redirect
 
 from callrouter.config import Settings
 from callrouter.runtime import Runtime, build_runtime
@@ -44,6 +44,10 @@ def create_app(
     app.extensions["callrouter.dispatcher"] = dispatcher
     register_blueprints(app)
     logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
+
+    @app.get("/")
+    def front_page():
+        return redirect("/console/")
 
     @app.get("/healthz")
     def health():

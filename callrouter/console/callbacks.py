@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 
 from callrouter.console import console, security
 from callrouter.db.models import Task
@@ -12,7 +12,7 @@ from callrouter.domain.console_access import (
     allowed,
     may_open_task,
 )
-from callrouter.services import tasks
+from callrouter.services import dialling, tasks
 
 
 def _my_tasks():
@@ -27,7 +27,7 @@ def my_callbacks():
     """List the call-backs I hold, soonest deadline first, with the time left on each."""
     staff, held = _my_tasks()
     return render_template("my_callbacks.html", staff=staff, tasks=held, now=security.now(),
-                           urgency=tasks.urgency)
+                           urgency=tasks.urgency, max_attempts=tasks.RETRY_POLICY.max_attempts)
 
 
 @console.get("/callbacks.json")
@@ -36,7 +36,8 @@ def my_callbacks_json():
     """Return my call-backs as JSON and as table rows, for the page to refresh itself."""
     staff, held = _my_tasks()
     now = security.now()
-    rows = render_template("_callback_rows.html", tasks=held, now=now, urgency=tasks.urgency)
+    rows = render_template("_callback_rows.html", tasks=held, now=now, urgency=tasks.urgency,
+                           max_attempts=tasks.RETRY_POLICY.max_attempts)
     return jsonify(
         tasks=[{"id": t.id, "level": t.level, "due_at": t.due_at.isoformat()} for t in held],
         rows=rows,
@@ -68,6 +69,10 @@ def task(task_id: int):
     staff = tasks.staff_for(work.session, user)
     mine = staff is not None and found.assignee_id == staff.id
     manager = allowed(user.role, Permission.MANAGE_QUEUE)
+    now = security.now()
+    lock = dialling.current_lock(work, found.callback_number)
+    live = dialling.is_live(work, lock, now)
+    calling = live and staff is not None and lock.staff_id == staff.id
     return render_template(
         "task.html", task=found, contact=found.contact, now=security.now(),
         urgency=tasks.urgency(found, security.now()),
@@ -78,6 +83,13 @@ def task(task_id: int):
         show_recording=allowed(user.role, Permission.HEAR_RECORDINGS) and (mine or manager),
         eligible=tasks.eligible_staff(work.session, found) if manager else [],
         manager=manager,
+        may_cancel=tasks.may_cancel(user),
+        calling=calling,
+        dial_holder=(dialling.holder_name(work, lock) or "Someone else")
+        if live and not calling else None,
+        dial_since=lock.since if live else None,
+        closed_by=tasks.closed_by(work.session, found),
+        max_attempts=tasks.RETRY_POLICY.max_attempts,
     )
 
 
@@ -97,9 +109,38 @@ def _act(task_id: int, action, done: str):
 def record_attempt(task_id: int):
     """Record a call-back attempt and how it went."""
     outcome = request.form.get("outcome", "")
+    flows = current_app.extensions["callrouter.runtime"].flows
     return _act(task_id, lambda w, t, u: tasks.record_attempt(
-        w, t, u, outcome, request.form.get("note", ""), security.now()),
+        w, t, u, outcome, request.form.get("note", ""), security.now(), flows=flows),
         f"Attempt recorded: {ATTEMPT_OUTCOMES.get(outcome, '').lower()}")
+
+
+@console.post("/tasks/<int:task_id>/start-call")
+@security.requires(Permission.WORK_TASKS)
+def start_call(task_id: int):
+    """Say I am ringing this caller now, so no one else rings them at the same time."""
+    found = _task_for_me(task_id)
+    work = security.uow()
+    user = security.current_user()
+    staff = tasks.staff_for(work.session, user)
+    if staff is None:
+        flash("Your account is not linked to a duty rota record, so you cannot start a call. "
+              "Ask an administrator to add your staff reference.", "error")
+        return redirect(url_for("console.task", task_id=task_id))
+    try:
+        dialling.start_dialling(work, found, staff.id, security.now(), user_id=user.id)
+    except tasks.TaskError as error:
+        flash(str(error), "error")
+        return redirect(url_for("console.task", task_id=task_id))
+    return redirect(url_for("console.task", task_id=task_id, _anchor="dialling"))
+
+
+@console.post("/tasks/<int:task_id>/cancel")
+@security.requires(Permission.CANCEL_TASKS)
+def cancel(task_id: int):
+    """Cancel a call-back that is no longer owed, with the reason (practice managers only)."""
+    return _act(task_id, lambda w, t, u: tasks.cancel(
+        w, t, u, request.form.get("reason", ""), security.now()), "Call-back cancelled")
 
 
 @console.post("/tasks/<int:task_id>/notes")

@@ -23,6 +23,20 @@ def when(value: datetime | None) -> str:
     return f"{local.strftime('%-I:%M%p').lower()}, {local.day} {local.strftime('%B %Y')}"
 
 
+def clock(value: datetime | None, now: datetime | None = None) -> str:
+    """Return a time as '14:05' in UK time, saying the day when it is not today."""
+    if value is None:
+        return ""
+    local = value.astimezone(LONDON)
+    text = local.strftime("%H:%M")
+    today = (now or datetime.now(UTC)).astimezone(LONDON).date()
+    if local.date() == today:
+        return text
+    if (local.date() - today).days == 1:
+        return f"{text} tomorrow"
+    return f"{text} on {local.day} {local.strftime('%B')}"
+
+
 def duration(seconds: int) -> str:
     """Return a span of time in words: '1 hour 5 minutes', '45 minutes'."""
     seconds = abs(int(seconds))
@@ -51,6 +65,7 @@ def phone(value: str | None) -> str:
 
 def register(app: Flask) -> None:
     app.add_template_filter(when, "when")
+    app.add_template_filter(clock, "clock")
     app.add_template_filter(duration, "duration")
     app.add_template_filter(phone, "phone")
     app.add_template_filter(lambda v: LEVEL_SHORT.get(v or "", v or "Not given"), "level_short")

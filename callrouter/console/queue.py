@@ -30,7 +30,8 @@ def queue():
     counts = {state: sum(1 for u in states.values() if u.state == state)
               for state in ("breached", "at_risk", "on_time")}
     return render_template("queue.html", by_level=by_level, states=states, counts=counts,
-                           holdings=tasks.holdings(work.session), now=now)
+                           holdings=tasks.holdings(work.session), now=now,
+                           escalations=tasks.recent_escalations(work.session, now))
 
 
 @console.post("/tasks/<int:task_id>/reallocate")

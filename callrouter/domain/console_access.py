@@ -32,6 +32,7 @@ class Permission(StrEnum):
     VIEW_DIRECTORY = "view_directory"
     WORK_TASKS = "work_tasks"  # my call-backs, record attempts, complete, hand back
     MANAGE_QUEUE = "manage_queue"  # the whole queue, re-allocate
+    CANCEL_TASKS = "cancel_tasks"  # close a call-back as no longer owed, with a reason
     HEAR_RECORDINGS = "hear_recordings"
     MANAGE_USERS = "manage_users"
     VIEW_AUDIT = "view_audit"
@@ -51,6 +52,7 @@ PERMISSIONS: dict[ConsoleRole, frozenset[Permission]] = {
         {
             Permission.WORK_TASKS,
             Permission.MANAGE_QUEUE,
+            Permission.CANCEL_TASKS,
             Permission.HEAR_RECORDINGS,
             Permission.VIEW_HISTORY,
             Permission.VIEW_DIRECTORY,

@@ -14,6 +14,8 @@ UK = ZoneInfo("Europe/London")
 WARNING_SHARE = {Level.S47: 0.5}
 DEFAULT_WARNING_SHARE = 0.75
 MIN_WARNING_LEAD = timedelta(minutes=10)
+# A dial lock older than this was left by a page shut mid-call: others may take it over.
+DIAL_LOCK_STALE_AFTER = timedelta(minutes=15)
 
 
 def warning_time(created_at: datetime, due_at: datetime, level: str | None) -> datetime:

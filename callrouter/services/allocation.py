@@ -27,6 +27,7 @@ from callrouter.domain.allocation import (
     plan_assignments,
     reallocation_needed,
 )
+from callrouter.domain.deadlines import DIAL_LOCK_STALE_AFTER
 from callrouter.domain.vocabulary import Role, Skill
 from callrouter.services.unit_of_work import UnitOfWork
 
@@ -89,11 +90,14 @@ def release_unreachable_holders(uow: UnitOfWork, now: datetime,
     """Take back held tasks whose holder signed off, went away or cannot fit the call in."""
     _take_allocator_lock(uow, now)
     session = uow.session
-    dialling = set(session.scalars(select(DialLock.task_id)))
+    # A call in progress keeps its task; a lock left by a page shut mid-call does not.
+    dialling = set(session.scalars(
+        select(DialLock.task_id).where(DialLock.since > now - DIAL_LOCK_STALE_AFTER)
+    ))
     held = session.scalars(
         select(Task).where(Task.status == "allocated", Task.assignee_id.is_not(None))
     ).all()
-    held = [task for task in held if task.id not in dialling]  # a call in progress stays
+    held = [task for task in held if task.id not in dialling]
     if not held:
         uow.commit()
         return []

@@ -1,4 +1,8 @@
-"""Call-back tasks worked from the console: attempts, notes, completion, hand-back, moves."""
+"""Call-back tasks worked from the console: attempts, notes, completion, hand-back, moves.
+
+Every call-back ends as completed, unable_to_contact (the attempts ran out, or a wrong number)
+or cancelled by a named practice manager with a reason; none expires or disappears.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +13,18 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from callrouter.db.console_models import TaskAttempt, TaskNote, TaskReallocation, User
-from callrouter.db.models import Staff, Task
-from callrouter.domain.console_access import ATTEMPT_OUTCOMES
+from callrouter.db.models import Contact, Escalation, Staff, Task
+from callrouter.domain.console_access import ATTEMPT_OUTCOMES, Permission, allowed
+from callrouter.domain.deadlines import RetryPolicy
+from callrouter.domain.flows import Flow, FlowRegistry
 from callrouter.domain.vocabulary import ROLES_ABLE_TO_ACT_AS, Level, Role
-from callrouter.services import audit
+from callrouter.services import audit, outcomes
 from callrouter.services.unit_of_work import UnitOfWork
 
 OPEN_STATUSES = ("unallocated", "allocated")
 S47_AT_RISK = timedelta(minutes=15)
+RETRY_POLICY = RetryPolicy()
+RETRY_OUTCOMES = frozenset({"no_answer", "voicemail"})  # worth trying again; texted at the end
 
 
 class TaskError(ValueError):
@@ -125,20 +133,75 @@ def _open(task: Task) -> None:
         raise TaskError("This call-back is already closed")
 
 
+def _release_dial_lock(uow: UnitOfWork, task: Task) -> None:
+    from callrouter.services.dialling import stop_dialling  # dialling imports this module
+
+    stop_dialling(uow, task)
+
+
+def flow_for(flows: FlowRegistry, contact: Contact) -> Flow:
+    """Return the flow a contact came through, or the default flow if it has since gone."""
+    return flows.flows.get(contact.flow_name) or flows.default
+
+
 def record_attempt(uow: UnitOfWork, task: Task, user: User, outcome: str, note: str,
-                   now: datetime) -> TaskAttempt:
-    """Record one try at calling back and how it went."""
+                   now: datetime, *, flows: FlowRegistry,
+                   policy: RetryPolicy = RETRY_POLICY) -> TaskAttempt:
+    """Record one try at calling back and how it went, and what happens next.
+
+    Reached: nothing more is scheduled (completing is a separate action). No answer or
+    voicemail: try again at a time that fits the deadline and avoids quiet hours, or, when the
+    attempts have run out, close as unable to contact, text the caller and ask a manager to
+    review. Wrong number: close as unable to contact at once (no text) and ask for a review.
+    The dial lock on the number is let go either way.
+    """
     _open(task)
+    if task.kind != "callback":
+        raise TaskError("A review has no call-back attempts: complete it, or cancel it with a "
+                        "reason.")
     if outcome not in ATTEMPT_OUTCOMES:
         raise TaskError("Choose how the call-back attempt went")
     staff = staff_for(uow.session, user)
     attempt = TaskAttempt(task_id=task.id, staff_id=staff.id if staff else None,
                           outcome=outcome, note=note.strip() or None, created_at=now)
     uow.session.add(attempt)
+    task.attempt_count = (task.attempt_count or 0) + 1
+    task.next_attempt_at = None
+    _release_dial_lock(uow, task)
     audit.record(uow.session, user.id, "attempt_recorded", now, contact_id=task.contact_id,
-                 task_id=task.id, outcome=outcome)
+                 task_id=task.id, outcome=outcome, attempt=task.attempt_count)
+    if outcome == "wrong_number":
+        _unable_to_contact(uow, task, user, "Wrong number", flows, now, text_caller=False)
+    elif outcome in RETRY_OUTCOMES:
+        retry_at = policy.next_attempt(now, task.due_at, task.attempt_count, task.level)
+        if retry_at is None:
+            reason = f"No answer after {task.attempt_count} attempts"
+            _unable_to_contact(uow, task, user, reason, flows, now, text_caller=True)
+        else:
+            task.next_attempt_at = retry_at
+            uow.enqueue_after_commit("allocate_task", task.id, at=retry_at)
     uow.commit()
     return attempt
+
+
+def _unable_to_contact(uow: UnitOfWork, task: Task, user: User, reason: str,
+                       flows: FlowRegistry, now: datetime, text_caller: bool) -> None:
+    """Close a call-back no one could make, tell the caller if we can, and ask for a review."""
+    task.status = "unable_to_contact"
+    task.closed_at = now
+    task.closed_reason = reason
+    task.closed_by_user_id = user.id
+    task.next_attempt_at = None
+    contact = task.contact
+    flow = flow_for(flows, contact)
+    message = None
+    if text_caller:
+        message = outcomes.queue_text(uow, contact, flow, "missed_callback",
+                                      task.callback_number, now)
+    review = outcomes.create_review(uow, contact, flow, now)
+    audit.record(uow.session, user.id, "task_unable_to_contact", now,
+                 contact_id=task.contact_id, task_id=task.id, reason=reason,
+                 texted=message is not None, review_task=review.id)
 
 
 def add_note(uow: UnitOfWork, task: Task, user: User, text: str, now: datetime) -> TaskNote:
@@ -159,6 +222,9 @@ def complete(uow: UnitOfWork, task: Task, user: User, now: datetime) -> None:
     _open(task)
     task.status = "completed"
     task.closed_at = now
+    task.closed_by_user_id = user.id
+    task.next_attempt_at = None
+    _release_dial_lock(uow, task)
     audit.record(uow.session, user.id, "task_completed", now, contact_id=task.contact_id,
                  task_id=task.id)
     uow.commit()
@@ -176,6 +242,8 @@ def hand_back(uow: UnitOfWork, task: Task, user: User, reason: str, now: datetim
     task.status = "unallocated"
     task.assignee_id = None
     task.allocated_at = None
+    # next_attempt_at stays: the caller's retry spacing does not depend on who holds the task.
+    _release_dial_lock(uow, task)
     audit.record(uow.session, user.id, "task_handed_back", now, contact_id=task.contact_id,
                  task_id=task.id)
     uow.enqueue_after_commit("allocate_task", task.id)
@@ -203,3 +271,46 @@ def reallocate(uow: UnitOfWork, task: Task, user: User, staff_id: int, reason: s
     audit.record(uow.session, user.id, "task_reallocated", now, contact_id=task.contact_id,
                  task_id=task.id, to_staff=target.id)
     uow.commit()
+
+
+def may_cancel(user: User) -> bool:
+    """Say whether a user may cancel a call-back: practice managers only."""
+    return allowed(user.role, Permission.CANCEL_TASKS)
+
+
+def cancel(uow: UnitOfWork, task: Task, user: User, reason: str, now: datetime) -> None:
+    """Cancel a call-back that is no longer owed, naming who decided and why."""
+    if not may_cancel(user):
+        raise TaskError("Only a practice manager can cancel a call-back")
+    _open(task)
+    reason = reason.strip()
+    if not reason:
+        raise TaskError("Say why this call-back is being cancelled")
+    task.status = "cancelled"
+    task.closed_at = now
+    task.closed_reason = reason[:2000]
+    task.closed_by_user_id = user.id
+    task.next_attempt_at = None
+    _release_dial_lock(uow, task)
+    audit.record(uow.session, user.id, "task_cancelled", now, contact_id=task.contact_id,
+                 task_id=task.id, reason=reason[:2000])
+    uow.commit()
+
+
+def recent_escalations(session: Session, now: datetime,
+                       within: timedelta = timedelta(days=2), limit: int = 50
+                       ) -> list[Escalation]:
+    """Return the escalations raised lately, newest first, with their tasks and contacts."""
+    return list(session.scalars(
+        select(Escalation)
+        .options(selectinload(Escalation.task).selectinload(Task.contact),
+                 selectinload(Escalation.task).selectinload(Task.assignee))
+        .where(Escalation.created_at >= now - within)
+        .order_by(Escalation.created_at.desc(), Escalation.id.desc())
+        .limit(limit)
+    ))
+
+
+def closed_by(session: Session, task: Task) -> User | None:
+    """Return the console user who closed a task, if one did."""
+    return session.get(User, task.closed_by_user_id) if task.closed_by_user_id else None

@@ -227,3 +227,22 @@ def test_someone_busy_on_a_call_keeps_their_tasks_but_gets_no_new_ones(runtime):
         allocate_pending(uow, NOW)
     assert _holder(runtime, held_id) == ("allocated", "sw-1")
     assert _holder(runtime, new_id) == ("allocated", "sw-2")
+
+
+def test_a_holder_who_signed_off_mid_call_keeps_the_task_until_the_dial_lock_goes_stale(runtime):
+    from callrouter.db.models import DialLock
+
+    with _uow(runtime) as uow:
+        holder = create_staff(uow, "sw-1", "social_worker", starts=NOW - timedelta(hours=8),
+                              hours=7.9)
+        create_staff(uow, "sw-2", "social_worker", starts=EARLIER)
+        task = create_task(uow, created=EARLIER, status="allocated", assignee=holder)
+        uow.session.add(DialLock(callback_number=task.callback_number, task_id=task.id,
+                                 staff_id=holder.id, since=NOW - timedelta(minutes=10)))
+        uow.commit()
+        task_id = task.id
+
+    with _uow(runtime) as uow:
+        assert release_unreachable_holders(uow, NOW) == []  # still on the phone
+    with _uow(runtime) as uow:
+        assert release_unreachable_holders(uow, NOW + timedelta(minutes=6)) == [task_id]

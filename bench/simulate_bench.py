@@ -66,23 +66,21 @@ def _header(seeds: int) -> str:
     )
 
 
+def _traces(rota, name: str, load: float, seeds: int) -> list:
+    """Build the week of calls for seeds 1..seeds at one load."""
+    return [
+        build_trace(rota, rota_name=name, seed=seed, starts_on=DEFAULT_START,
+                    settings=ArrivalSettings(load=load))
+        for seed in range(1, seeds + 1)
+    ]
+
+
 def _simulation_section(seeds: int) -> str:
     lines = ["## Simulated weeks against the offline bound\n"]
     for rota_name in SHIPPED_ROTAS:
         name, rota = load_named_rota(rota_name)
         for load_name, load in LOADS.items():
-            comparisons = [
-                compare(
-                    build_trace(
-                        rota,
-                        rota_name=name,
-                        seed=seed,
-                        starts_on=DEFAULT_START,
-                        settings=ArrivalSettings(load=load),
-                    )
-                )
-                for seed in range(1, seeds + 1)
-            ]
+            comparisons = [compare(trace) for trace in _traces(rota, name, load, seeds)]
             lines.append(_rota_load_table(name, load_name, comparisons))
     return "\n".join(lines)
 
@@ -212,16 +210,7 @@ def _throughput_section() -> str:
     for rota_name in SHIPPED_ROTAS:
         name, rota = load_named_rota(rota_name)
         for load_name, load in LOADS.items():
-            traces = [
-                build_trace(
-                    rota,
-                    rota_name=name,
-                    seed=seed,
-                    starts_on=DEFAULT_START,
-                    settings=ArrivalSettings(load=load),
-                )
-                for seed in range(1, 6)
-            ]
+            traces = _traces(rota, name, load, seeds=5)
             started = time.perf_counter()
             for trace in traces:
                 run(trace, make_strategy("edf"))

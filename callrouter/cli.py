@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+from contextlib import contextmanager
 import json
 import logging
 import os
@@ -86,6 +87,18 @@ def _parser() -> argparse.ArgumentParser:
 
 
 # -- running ---------------------------------------------------------------------------------
+
+
+@contextmanager
+def _runtime(settings: Settings | None = None):
+    """Yield a runtime for one command, closing its database connections afterwards."""
+    from callrouter.runtime import build_runtime
+
+    runtime = build_runtime(settings or Settings.from_env())
+    try:
+        yield runtime
+    finally:
+        runtime.engine.dispose()
 
 
 def migrate(_args=None) -> int:
@@ -185,18 +198,15 @@ def _load_staff_if_empty(settings: Settings) -> None:
     from sqlalchemy import func, select
 
     from callrouter.db.models import Staff
-    from callrouter.runtime import build_runtime
     from callrouter.services.staff import DEMO_TEAM, load_rota_file
     from callrouter.services.unit_of_work import NoDispatcher
 
-    runtime = build_runtime(settings)
-    with runtime.unit_of_work(NoDispatcher()) as uow:
+    with _runtime(settings) as runtime, runtime.unit_of_work(NoDispatcher()) as uow:
         if settings.staff_file:
             load_rota_file(uow, settings.staff_file, datetime.now(UTC))
         elif not uow.session.scalar(select(func.count()).select_from(Staff)):
             load_rota_file(uow, DEMO_TEAM, datetime.now(UTC))
             log.info("loaded the demo team (fictional names) on a round-the-clock demo rota")
-    runtime.engine.dispose()
 
 
 DEMO_USERS = (
@@ -215,24 +225,19 @@ def _create_demo_users_if_none(settings: Settings) -> str | None:
     from sqlalchemy import func, select
 
     from callrouter.db.console_models import User
-    from callrouter.runtime import build_runtime
     from callrouter.services.accounts import create_user
 
     if "DATABASE_URL" in os.environ:
         return None  # a real database: its first admin comes from `callrouter create-admin`
-    runtime = build_runtime(settings)
-    try:
-        with runtime.session_factory() as session:
-            if session.scalar(select(func.count()).select_from(User)):
-                return None
-            password = secrets.token_urlsafe(12)
-            for email, name, role, staff_ref in DEMO_USERS:
-                create_user(session, email, password, name, role, datetime.now(UTC),
-                            staff_ref=staff_ref)
-            session.commit()
-            return password
-    finally:
-        runtime.engine.dispose()
+    with _runtime(settings) as runtime, runtime.session_factory() as session:
+        if session.scalar(select(func.count()).select_from(User)):
+            return None
+        password = secrets.token_urlsafe(12)
+        for email, name, role, staff_ref in DEMO_USERS:
+            create_user(session, email, password, name, role, datetime.now(UTC),
+                        staff_ref=staff_ref)
+        session.commit()
+        return password
 
 
 def _banner(settings: Settings, demo_password: str | None = None) -> None:
@@ -318,15 +323,10 @@ def _converse(phone) -> int:
 
 def export(_args=None) -> int:
     """Print every contact, its tasks and messages as JSON."""
-    from callrouter.runtime import build_runtime
     from callrouter.services.export import export_contacts
 
-    runtime = build_runtime(Settings.from_env())
-    try:
-        with runtime.session_factory() as session:
-            json.dump(export_contacts(session), sys.stdout, indent=2)
-    finally:
-        runtime.engine.dispose()
+    with _runtime() as runtime, runtime.session_factory() as session:
+        json.dump(export_contacts(session), sys.stdout, indent=2)
     sys.stdout.write("\n")
     return 0
 
@@ -334,19 +334,15 @@ def export(_args=None) -> int:
 def load_staff(args) -> int:
     """Load staff and shifts from a rota CSV."""
     from callrouter.domain.rota import RotaError
-    from callrouter.runtime import build_runtime
     from callrouter.services.staff import load_rota_file
     from callrouter.services.unit_of_work import NoDispatcher
 
-    runtime = build_runtime(Settings.from_env())
     try:
-        with runtime.unit_of_work(NoDispatcher()) as uow:
+        with _runtime() as runtime, runtime.unit_of_work(NoDispatcher()) as uow:
             added = load_rota_file(uow, args.file, datetime.now(UTC))
     except RotaError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    finally:
-        runtime.engine.dispose()
     print(f"loaded {args.file}: {added} new shifts")
     return 0
 
@@ -367,19 +363,16 @@ def create_admin(args) -> int:
     """Create the first console administrator, asking for the password on the terminal."""
     import getpass
 
-    from callrouter.runtime import build_runtime
     from callrouter.services.accounts import AccountError
     from callrouter.services.accounts import create_admin as create
 
     password = os.environ.get("CALLROUTER_ADMIN_PASSWORD") or getpass.getpass("Password: ")
-    runtime = build_runtime(Settings.from_env())
     try:
-        create(runtime, args.email, password, args.name)
+        with _runtime() as runtime:
+            create(runtime, args.email, password, args.name)
     except AccountError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    finally:
-        runtime.engine.dispose()
     print(f"administrator {args.email} created")
     return 0
 

@@ -216,24 +216,11 @@ class CallService:
                      called: str | None) -> Contact:
         now = self._clock()
         flow = self.flows.for_number(called)
-        contact = Contact(
-            reference=outcomes.new_reference(uow),
-            call_sid=call_sid,
-            flow_name=flow.name,
-            channel="phone",
-            from_number=None if is_withheld(caller) else caller,
-            to_number=called,
+        contact = outcomes.open_contact(
+            uow, flow, "phone", now, call_sid=call_sid,
+            from_number=None if is_withheld(caller) else caller, to_number=called,
             caller_id_withheld=is_withheld(caller),
-            status="in_progress",
-            answers={},
-            failures=0,
-            turn=0,
-            last_status_sequence=-1,
-            created_at=now,
-            updated_at=now,
         )
-        uow.session.add(contact)
-        uow.session.flush()
         log.info("contact %s started for call in flow %s", contact.id, flow.name)
         return contact
 

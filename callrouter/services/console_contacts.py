@@ -73,24 +73,12 @@ def take_call(uow: UnitOfWork, flow: Flow, walk: Walk, user_id: int, now: dateti
     """Record a call keyed in by an advisor and end it as the IVR would, with the same services."""
     if not walk.complete:
         raise ValueError("the form has errors or does not reach an outcome")
-    contact = Contact(
-        reference=outcomes.new_reference(uow),
-        call_sid=None,
-        flow_name=flow.name,
-        channel="console",
+    contact = outcomes.open_contact(
+        uow, flow, "console", now,
         from_number=walk.answers.get("callback_number"),
         to_number=flow.numbers[0] if flow.numbers else None,
-        caller_id_withheld=False,
-        status="in_progress",
-        answers=dict(walk.answers),
-        failures=0,
-        turn=0,
-        last_status_sequence=-1,
-        created_at=now,
-        updated_at=now,
+        answers=walk.answers,
     )
-    uow.session.add(contact)
-    uow.session.flush()
     transfer_number = None
     if walk.outcome_node is not None:
         contact.current_node = walk.outcome_node

@@ -31,6 +31,33 @@ def new_reference(uow: UnitOfWork) -> str:
             return reference
 
 
+def open_contact(
+    uow: UnitOfWork, flow: Flow, channel: str, now: datetime, *, call_sid: str | None = None,
+    from_number: str | None = None, to_number: str | None = None,
+    caller_id_withheld: bool = False, answers: dict[str, Any] | None = None,
+) -> Contact:
+    """Start a contact, by phone or keyed in by an advisor, with a new reference."""
+    contact = Contact(
+        reference=new_reference(uow),
+        call_sid=call_sid,
+        flow_name=flow.name,
+        channel=channel,
+        from_number=from_number,
+        to_number=to_number,
+        caller_id_withheld=caller_id_withheld,
+        status="in_progress",
+        answers=dict(answers or {}),
+        failures=0,
+        turn=0,
+        last_status_sequence=-1,
+        created_at=now,
+        updated_at=now,
+    )
+    uow.session.add(contact)
+    uow.session.flush()
+    return contact
+
+
 def flow_calendar(flow: Flow) -> WorkingCalendar:
     """Return the office calendar a flow's timescales count working time by."""
     return WorkingCalendar.from_dict(flow.spec.get("calendar") or {})

@@ -13,7 +13,7 @@ import logging
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 
 from callrouter.db.console_models import TaskReallocation
 from callrouter.db.models import AllocatorLock, DialLock, Shift, Staff, Task
@@ -59,16 +59,7 @@ def allocate_pending(uow: UnitOfWork, now: datetime,
     minutes = _minutes_by_level(rules, {task.level for task in tasks})
     open_tasks = [_open_task(task, rules, minutes) for task in tasks]
     plan = _plan(uow, open_tasks, candidates, now, rules)
-    made = []
-    for assignment in plan:
-        claimed = session.execute(
-            update(Task)
-            .where(Task.id == int(assignment.task_id), Task.status == "unallocated")
-            .values(status="allocated", assignee_id=int(assignment.staff_id), allocated_at=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if claimed:
-            made.append(assignment)
+    made = _claim(uow, plan, now)
     uow.commit()
     for assignment in made:
         log.info("task %s allocated to staff %s", assignment.task_id, assignment.staff_id)
@@ -76,6 +67,22 @@ def allocate_pending(uow: UnitOfWork, now: datetime,
     if waiting:
         log.info("%s task(s) wait unallocated: nobody eligible has room now", waiting)
     return made
+
+
+def _claim(uow: UnitOfWork, plan: list[Assignment], now: datetime) -> list[Assignment]:
+    """Claim every planned task still unallocated, in one conditional update."""
+    if not plan:
+        return []
+    holder = {int(a.task_id): int(a.staff_id) for a in plan}
+    claimed = uow.session.execute(
+        update(Task)
+        .where(Task.id.in_(holder), Task.status == "unallocated")
+        .values(status="allocated", assignee_id=case(holder, value=Task.id), allocated_at=now)
+        .returning(Task.id)
+        .execution_options(synchronize_session=False)
+    ).scalars().all()
+    taken = set(claimed)
+    return [a for a in plan if int(a.task_id) in taken]
 
 
 def allocate_task(uow: UnitOfWork, task_id: int, now: datetime,

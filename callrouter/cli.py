@@ -163,6 +163,7 @@ def run_worker(_args=None) -> int:
     if settings.dry_run:
         log.info("no Twilio credentials: texts are recorded in the outbox, not sent (dry run)")
     threading.Thread(target=_sweep_forever, args=(context.dispatcher,), daemon=True).start()
+    threading.Thread(target=_refresh_rota_forever, args=(settings,), daemon=True).start()
     connection = context.dispatcher.connection
     # Long-lived objects loaded at start (libraries, flows) need never be scanned again: it
     # takes the garbage collector's pauses out of the allocator's worst-case decision time.
@@ -192,6 +193,33 @@ def _sweep_forever(dispatcher) -> None:
         except Exception:
             log.exception("could not enqueue the sweep")
         time.sleep(SWEEP_EVERY_SECONDS)
+
+
+ROTA_REFRESH_SECONDS = 6 * 3600
+
+
+def _refresh_rota_forever(settings: Settings) -> None:
+    """Keep shifts loaded two weeks ahead from the rota in use, so allocation never runs dry."""
+    while True:
+        try:
+            _refresh_rota(settings)
+        except Exception:
+            log.exception("could not refresh the rota; shifts already loaded still stand")
+        time.sleep(ROTA_REFRESH_SECONDS)
+
+
+def _refresh_rota(settings: Settings) -> None:
+    from sqlalchemy import select
+
+    from callrouter.db.models import Staff
+    from callrouter.services.staff import DEMO_TEAM, load_rota_file
+    from callrouter.services.unit_of_work import NoDispatcher
+
+    with _runtime(settings) as runtime, runtime.unit_of_work(NoDispatcher()) as uow:
+        if settings.staff_file:
+            load_rota_file(uow, settings.staff_file, datetime.now(UTC))
+        elif uow.session.scalar(select(Staff.id).where(Staff.ref.like("demo-%")).limit(1)):
+            load_rota_file(uow, DEMO_TEAM, datetime.now(UTC))
 
 
 def _load_staff_if_empty(settings: Settings) -> None:

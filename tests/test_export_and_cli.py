@@ -69,3 +69,39 @@ def test_the_procfile_runs_migrations_on_release_and_a_scheduling_worker():
     assert "callrouter migrate" in entries["release"]
     assert "callrouter worker" in entries["worker"]
     assert "$PORT" in entries["web"]
+
+
+def test_the_worker_keeps_the_demo_rota_loaded_two_weeks_ahead(settings, runtime, db):
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import func, select
+
+    from callrouter.db.models import Shift
+
+    cli._load_staff_if_empty(settings)
+    first_horizon = db.scalar(select(func.max(Shift.ends_at)))
+    db.execute(Shift.__table__.delete().where(Shift.starts_at > datetime.now(UTC)))
+    db.commit()
+
+    cli._refresh_rota(settings)
+
+    assert db.scalar(select(func.max(Shift.ends_at))) == first_horizon
+    assert first_horizon > datetime.now(UTC) + timedelta(days=13)
+
+
+def test_the_migrations_build_exactly_the_schema_the_models_describe(tmp_path):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from callrouter.db import console_models  # noqa: F401  (its tables are in the metadata)
+    from callrouter.db.models import Base
+
+    url = f"sqlite:///{tmp_path / 'head.sqlite3'}"
+    upgrade(url)
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    finally:
+        engine.dispose()
+    assert differences == []

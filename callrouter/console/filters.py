@@ -63,11 +63,38 @@ def phone(value: str | None) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
+# Coded answers the flows capture, in the words a duty worker reads; others show as given.
+ANSWER_WORDS = {
+    "professional": "Professional",
+    "public": "Member of the public",
+    "checs": "ChECS (consultation service)",
+    "family_help": "Family Help",
+    "social_care": "Open to children's social care",
+    "early_help": "Open to early help",
+    "none": "Not open to a service",
+    "given": "Parents know and agree",
+    "refused": "Parents do not agree",
+    "not_sought": "Parents not asked",
+}
+
+
+def answer_words(value) -> str:
+    """Say a captured answer in plain words."""
+    if value is True:
+        return "Yes"
+    if value is False:
+        return "No"
+    if isinstance(value, str):
+        return ANSWER_WORDS.get(value, value)
+    return str(value)
+
+
 def register(app: Flask) -> None:
     app.add_template_filter(when, "when")
     app.add_template_filter(clock, "clock")
     app.add_template_filter(duration, "duration")
     app.add_template_filter(phone, "phone")
+    app.add_template_filter(answer_words, "answer_words")
     app.add_template_filter(lambda v: LEVEL_SHORT.get(v or "", v or "Not given"), "level_short")
     app.add_template_filter(lambda v: PLAIN_LEVEL_NAMES.get(v or "", ""), "level_plain")
     app.add_template_filter(lambda v: datetime.now(UTC) if v is None else v, "or_now")

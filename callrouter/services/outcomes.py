@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import select
 
 from callrouter.db.models import Contact, Message, Task
-from callrouter.domain.calendar import WorkingCalendar
 from callrouter.domain.flows import Flow
 from callrouter.domain.phone import is_mobile, speakable
 from callrouter.domain.speech import fill, spoken_due_time, spoken_reference
@@ -58,9 +57,10 @@ def open_contact(
     return contact
 
 
-def flow_calendar(flow: Flow) -> WorkingCalendar:
-    """Return the office calendar a flow's timescales count working time by."""
-    return WorkingCalendar.from_dict(flow.spec.get("calendar") or {})
+def due_time(flow: Flow, level: str | None, now: datetime) -> datetime:
+    """Return when a call-back at this level, received now, is due under the flow's rules."""
+    timescale = parse_timescale(flow.level(level).get("timescale", "1 hour"))
+    return timescale.due_at(now, flow.calendar)
 
 
 def conclude(uow: UnitOfWork, contact: Contact, flow: Flow, node_id: str, now: datetime) -> str:
@@ -95,7 +95,6 @@ def create_callback(
 ) -> Task:
     """Create a call-back task due by the level's timescale, and ask for it to be allocated."""
     rules = flow.level(level)
-    due_at = parse_timescale(rules.get("timescale", "1 hour")).due_at(now, flow_calendar(flow))
     task = Task(
         contact=contact,
         kind="callback",
@@ -103,7 +102,7 @@ def create_callback(
         level=level,
         skill=rules.get("skill") or contact.answers.get("skill"),
         callback_number=contact.answers.get("callback_number"),
-        due_at=due_at,
+        due_at=due_time(flow, level, now),
         status="unallocated",
         created_at=now,
     )
@@ -112,14 +111,12 @@ def create_callback(
 
 def create_review(uow: UnitOfWork, contact: Contact, flow: Flow, now: datetime) -> Task:
     """Ask a practice manager to look at a contact no one can call back."""
-    rules = flow.level(contact.answers.get("level"))
-    due_at = parse_timescale(rules.get("timescale", "1 hour")).due_at(now, flow_calendar(flow))
     task = Task(
         contact=contact,
         kind="review",
         role=Role.PRACTICE_MANAGER,
         level=contact.answers.get("level"),
-        due_at=due_at,
+        due_at=due_time(flow, contact.answers.get("level"), now),
         status="unallocated",
         created_at=now,
     )

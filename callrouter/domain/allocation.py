@@ -7,7 +7,7 @@ testable by hand and lets the simulation run exactly the code production runs.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -24,12 +24,19 @@ class AllocationRules:
     # One call-back to act on at a time: people pull the next when free, so the queue stays
     # in deadline order (the benchmark's best; a task waiting for a retry does not count).
     capacity_per_person: int | None = 1
-    # Long enough to see the task and start dialling (bench: 2 min misses as 0 min; 5 misses more).
-    lead_time: timedelta = timedelta(minutes=2)
+    # Anyone still on shift may be given one: with overruns allowed the only question is
+    # whether they can start it (bench: a 2-minute lead cost s47 misses at shift ends).
+    lead_time: timedelta = timedelta(0)
     # A call started before sign-off may finish after it: refusing that cost s47 misses.
     allow_overrun: bool = True
     # Breached tasks wait behind those still winnable within this, so one breach is not two.
     overdue_yields_to: timedelta | None = timedelta(hours=1)
+    # A practice manager is a qualified social worker: when no social worker can take a
+    # social worker's call-back due within stand_in_within (or already breached), the manager
+    # on shift makes it. Without this a hub whose one duty social worker is swamped misses s47
+    # call-backs while its managers watch the clock (bench/RESULTS.md).
+    stand_ins: tuple[tuple[Role, Role], ...] = ((Role.SOCIAL_WORKER, Role.PRACTICE_MANAGER),)
+    stand_in_within: timedelta = timedelta(hours=1)
     hand_back_cooldown: timedelta = timedelta(hours=1)
     expected_minutes: tuple[tuple[str, float], ...] = (("s47", 25.0), ("level2", 15.0))
     default_expected_minutes: float = 20.0
@@ -45,6 +52,8 @@ class AllocationRules:
             lead_time=self.lead_time,
             allow_overrun=self.allow_overrun,
             overdue_yields_to=self.overdue_yields_to,
+            stand_ins=self.stand_ins,
+            stand_in_within=self.stand_in_within,
         )
 
 
@@ -140,6 +149,19 @@ def is_eligible(
     )
 
 
+def stand_in_roles(stand_ins: Iterable[tuple[Role, Role]]) -> dict[Role, frozenset[Role]]:
+    """Map each task role to the roles that may stand in for it when nobody else can."""
+    roles: dict[Role, set[Role]] = {}
+    for task_role, stand_in in stand_ins:
+        roles.setdefault(task_role, set()).add(stand_in)
+    return {role: frozenset(standing_in) for role, standing_in in roles.items()}
+
+
+def roles_able_to_take(role: Role, stand_ins: Iterable[tuple[Role, Role]] = ()) -> frozenset[Role]:
+    """Return every role that may ever make a call-back for this role, stand-ins included."""
+    return ROLES_ABLE_TO_ACT_AS[role] | stand_in_roles(stand_ins).get(role, frozenset())
+
+
 def deadline_order(task: OpenTask) -> tuple[datetime, datetime, str]:
     """Sort key for earliest deadline first, ties by who waited longest, then by id."""
     return (task.due_at, task.received_at, task.id)
@@ -173,24 +195,34 @@ def plan_assignments(
     lead_time: timedelta = DEFAULT_LEAD_TIME,
     allow_overrun: bool = False,
     overdue_yields_to: timedelta | None = None,
+    stand_ins: Iterable[tuple[Role, Role]] = (),
+    stand_in_within: timedelta = timedelta(0),
 ) -> list[Assignment]:
     """Give unheld tasks, earliest deadline first, to the least loaded eligible person."""
     # Eligible: able to act in the task's role, holding every skill it needs, available, and
     # on shift until now + expected minutes + lead_time (with allow_overrun, only until
-    # now + lead_time: they start the call in their shift and may finish it after).
+    # now + lead_time: they start the call in their shift and may finish it after). A
+    # stand-in role is eligible only for a task nobody else can take that is due within
+    # stand_in_within or already breached.
     pool = priority_order(
         (task for task in tasks if task.held_by is None), now, overdue_yields_to
     )
     people = [candidate for candidate in candidates if candidate.available]
     loads = {person.id: person.open_task_count for person in people}
     spare = _total_spare(loads, capacity_per_person)
-    groups = _EligibleGroups(people)
+    groups = _EligibleGroups(people, ROLES_ABLE_TO_ACT_AS, prefer_leaving_soonest=allow_overrun)
+    standing_in = _EligibleGroups(
+        people, stand_in_roles(stand_ins), prefer_leaving_soonest=allow_overrun
+    )
+    stand_in_until = now + stand_in_within
     plan: list[Assignment] = []
     for task in pool:
         if spare == 0:
             break  # everyone is at the cap; the rest of the pool waits
         needed_until = needed_on_shift_until(task, now, lead_time, allow_overrun)
         chosen = groups.least_loaded(task, needed_until, loads, capacity_per_person)
+        if chosen is None and task.due_at <= stand_in_until:
+            chosen = standing_in.least_loaded(task, needed_until, loads, capacity_per_person)
         if chosen is None:
             continue
         loads[chosen] += 1
@@ -207,10 +239,17 @@ def _total_spare(loads: dict[str, int], cap: int | None) -> int | None:
 
 
 class _EligibleGroups:
-    """People able to take each kind of task, latest shift end first, built once per plan."""
+    """People able to take each kind of task, in the order ties go, built once per plan."""
 
-    def __init__(self, people: Sequence[Candidate]) -> None:
+    def __init__(
+        self,
+        people: Sequence[Candidate],
+        able_roles: Mapping[Role, frozenset[Role]],
+        prefer_leaving_soonest: bool,
+    ) -> None:
         self._people = people
+        self._able_roles = able_roles
+        self._shift_end_sign = 1 if prefer_leaving_soonest else -1
         self._by_kind: dict[tuple[Role, frozenset[Skill]], list[Candidate]] = {}
         self._full_kinds: set[tuple[Role, frozenset[Skill]]] = set()
 
@@ -218,12 +257,17 @@ class _EligibleGroups:
         group = self._by_kind.get(kind)
         if group is None:
             role, skills = kind
-            able = ROLES_ABLE_TO_ACT_AS[role]
+            able = self._able_roles.get(role, frozenset())
             group = [p for p in self._people if p.role in able and skills <= p.skills]
             # Ties on load go first to the role the task names (an early help worker before
-            # an officer standing in), then to whoever stays longest: least likely to hand
-            # it back.
-            group.sort(key=lambda p: (p.role != role, -p.shift_ends_at.timestamp(), p.id))
+            # an officer standing in), then by shift end. With overruns allowed nobody hands
+            # a call back for want of time, so whoever leaves soonest takes it and those
+            # staying later stay free for what comes next (best fit); without, whoever stays
+            # longest, as least likely to hand it back.
+            sign = self._shift_end_sign
+            group.sort(
+                key=lambda p: (p.role != role, sign * p.shift_ends_at.timestamp(), p.id)
+            )
             self._by_kind[kind] = group
         return group
 

@@ -2,7 +2,9 @@
 
 Any real schedule of the simulation obeys these rules: a request counts as in time only if its
 call starts by the due time; a person makes one call at a time and starts calls only while on
-shift (finishing one that runs over); requests go only to people whose role and skills fit.
+shift (finishing one that runs over); requests go only to people whose role and skills fit,
+counting a role that may stand in for the request's (a practice manager for a social worker)
+as fitting at any time, though production lets it stand in only near the deadline.
 So an in-time request's whole call lies inside [received_at, due_at + duration], and everything
 a person does lies inside their shifts, each stretched by the longest call a shift could end on.
 
@@ -42,8 +44,9 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from callrouter.domain.allocation import PRODUCTION_RULES, roles_able_to_take
 from callrouter.domain.rota import StaffMember
-from callrouter.domain.vocabulary import ROLES_ABLE_TO_ACT_AS, Level
+from callrouter.domain.vocabulary import Level
 from callrouter.simulation.exact import DEFAULT_NODE_BUDGET, Call, SearchResult, fewest_misses
 from callrouter.simulation.model import CALLBACK_TIMESCALES, MISS_WEIGHTS, CallbackRequest, Trace
 
@@ -150,7 +153,9 @@ def miss_lower_bound(
 
 
 def _eligible_staff(request: CallbackRequest, staff: Iterable[StaffMember]) -> frozenset[str]:
-    able = ROLES_ABLE_TO_ACT_AS[request.role]
+    # Everyone any strategy may ever give it to, stand-ins included: a bound over more people
+    # than a strategy uses is still a bound on that strategy.
+    able = roles_able_to_take(request.role, PRODUCTION_RULES.stand_ins)
     return frozenset(m.ref for m in staff if m.role in able and request.skills <= m.skills)
 
 

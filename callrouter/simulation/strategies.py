@@ -13,6 +13,7 @@ from callrouter.domain.allocation import (
     priority_order,
     reallocation_needed,
 )
+from callrouter.domain.vocabulary import Role
 from callrouter.simulation.model import CallbackRequest
 
 Held = tuple[CallbackRequest, str]  # a request and the person holding it, not yet started
@@ -49,12 +50,16 @@ class EarliestDeadlineFirst:
         lead_time: timedelta = DEFAULT_LEAD_TIME,
         allow_overrun: bool = False,
         overdue_yields_to: timedelta | None = None,
+        stand_ins: tuple[tuple[Role, Role], ...] = (),
+        stand_in_within: timedelta = timedelta(0),
     ) -> None:
         self.name = name
         self.capacity_per_person = capacity_per_person
         self.lead_time = lead_time
         self.allow_overrun = allow_overrun
         self.overdue_yields_to = overdue_yields_to
+        self.stand_ins = stand_ins
+        self.stand_in_within = stand_in_within
 
     def release(
         self, held: Sequence[Held], people: Sequence[Candidate], now: datetime
@@ -74,6 +79,8 @@ class EarliestDeadlineFirst:
             lead_time=self.lead_time,
             allow_overrun=self.allow_overrun,
             overdue_yields_to=self.overdue_yields_to,
+            stand_ins=self.stand_ins,
+            stand_in_within=self.stand_in_within,
         )
         return [(a.task_id, a.staff_id) for a in plan]
 

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from callrouter.domain.allocation import (
+    PRODUCTION_RULES,
     Assignment,
     Candidate,
     OpenTask,
@@ -14,6 +15,7 @@ from callrouter.domain.allocation import (
     plan_assignments,
     priority_order,
     reallocation_needed,
+    roles_able_to_take,
 )
 from callrouter.domain.vocabulary import Role, Skill
 
@@ -124,6 +126,22 @@ def test_ties_on_load_go_to_the_named_role_then_to_whoever_stays_longest_then_by
     assert plan_assignments([task()], [person("z"), person("y")], NOW) == [Assignment("t1", "y")]
 
 
+def test_with_overrun_allowed_ties_go_to_whoever_leaves_soonest_keeping_the_stayer_free():
+    leaving_sooner = person("a", shift_ends_at=NOW + timedelta(minutes=20))
+    staying_longer = person("b", shift_ends_at=LATE_IN_THE_DAY)
+    both = [staying_longer, leaving_sooner]
+
+    plan = plan_assignments([task()], both, NOW, allow_overrun=True, lead_time=timedelta(0))
+    assert plan == [Assignment("t1", "a")]
+    # The next urgent call-back that lands then still finds someone free to take it.
+    nxt = task("t2", due_in=timedelta(minutes=55))
+    busy = [staying_longer, person("a", shift_ends_at=NOW + timedelta(minutes=20),
+                                   open_task_count=1)]
+    assert plan_assignments([nxt], busy, NOW, capacity_per_person=1, allow_overrun=True) == [
+        Assignment("t2", "b")
+    ]
+
+
 def test_a_task_never_goes_to_someone_whose_shift_ends_before_they_could_make_the_call():
     twenty_minute_call = task(expected_minutes=20)
     just_enough = NOW + timedelta(minutes=20) + timedelta(minutes=10)
@@ -147,6 +165,88 @@ def test_with_overrun_allowed_someone_may_start_a_call_they_will_finish_after_si
     ]
     leaving_in_five = person(shift_ends_at=NOW + timedelta(minutes=5))
     assert plan_assignments([task()], [leaving_in_five], NOW, allow_overrun=True) == []
+
+
+def test_with_no_lead_time_anyone_still_on_shift_may_start_a_call():
+    leaving_in_one = person(shift_ends_at=NOW + timedelta(minutes=1))
+    gone = person("gone", shift_ends_at=NOW - timedelta(seconds=1))
+
+    assert plan_assignments(
+        [task()], [gone, leaving_in_one], NOW, allow_overrun=True, lead_time=timedelta(0)
+    ) == [Assignment("t1", "sw1")]
+
+
+STAND_INS = ((Role.SOCIAL_WORKER, Role.PRACTICE_MANAGER),)
+
+
+def stand_in_plan(tasks, staff, within=timedelta(hours=1)):
+    return plan_assignments(
+        tasks, staff, NOW, capacity_per_person=1, allow_overrun=True,
+        overdue_yields_to=timedelta(hours=1), stand_ins=STAND_INS, stand_in_within=within,
+    )
+
+
+def test_a_practice_manager_stands_in_for_an_s47_no_social_worker_can_take():
+    s47 = task("s47", due_in=timedelta(minutes=50))
+    staff = [person("sw", open_task_count=1), person("pm", Role.PRACTICE_MANAGER)]
+
+    assert stand_in_plan([s47], staff) == [Assignment("s47", "pm")]
+    assert plan_assignments([s47], staff, NOW, capacity_per_person=1) == []  # no stand-ins
+
+
+def test_a_practice_manager_does_not_stand_in_while_a_social_worker_is_free():
+    s47 = task("s47", due_in=timedelta(minutes=50))
+    staff = [person("pm", Role.PRACTICE_MANAGER), person("sw")]
+
+    assert stand_in_plan([s47], staff) == [Assignment("s47", "sw")]
+
+
+def test_a_manager_stands_in_only_near_the_deadline_or_after_a_breach():
+    routine = task("public", due_in=timedelta(hours=20))
+    last_hour = task("public-due-soon", due_in=timedelta(minutes=45), waited=timedelta(hours=23))
+    breached = task("breached", due_in=timedelta(minutes=-5), waited=timedelta(hours=1))
+    sw_busy = person("sw", open_task_count=1)
+    managers = [person(f"pm{i}", Role.PRACTICE_MANAGER) for i in range(3)]
+
+    plan = stand_in_plan([routine, last_hour, breached], [sw_busy, *managers])
+
+    assert {a.task_id for a in plan} == {"public-due-soon", "breached"}
+    assert all(a.staff_id.startswith("pm") for a in plan)
+
+
+def test_a_stand_in_still_needs_the_skill_the_task_needs_and_only_stands_in_for_its_role():
+    lado = task("lado", skills={Skill.LADO}, due_in=timedelta(minutes=30))
+    advice = task("advice", role=Role.EARLY_HELP_WORKER, due_in=timedelta(minutes=30))
+    plain_manager = person("pm", Role.PRACTICE_MANAGER)
+
+    assert stand_in_plan([lado, advice], [plain_manager]) == []
+    lado_manager = person("pm-lado", Role.PRACTICE_MANAGER, skills={Skill.LADO})
+    assert stand_in_plan([lado], [plain_manager, lado_manager]) == [
+        Assignment("lado", "pm-lado")
+    ]
+
+
+def test_the_most_urgent_call_back_gets_the_one_manager_free():
+    sooner = task("sooner", due_in=timedelta(minutes=20))
+    later = task("later", due_in=timedelta(minutes=40))
+
+    plan = stand_in_plan([later, sooner], [person("pm", Role.PRACTICE_MANAGER)])
+
+    assert plan == [Assignment("sooner", "pm")]
+
+
+def test_production_rules_let_a_practice_manager_stand_in_for_a_social_worker():
+    options = PRODUCTION_RULES.planning_options()
+    s47 = task("s47", due_in=timedelta(minutes=50))
+    staff = [person("sw", open_task_count=1), person("pm", Role.PRACTICE_MANAGER)]
+
+    assert plan_assignments([s47], staff, NOW, **options) == [Assignment("s47", "pm")]
+    assert roles_able_to_take(Role.SOCIAL_WORKER, PRODUCTION_RULES.stand_ins) >= {
+        Role.SOCIAL_WORKER, Role.SENIOR_SOCIAL_WORKER, Role.PRACTICE_MANAGER
+    }
+    assert roles_able_to_take(Role.EARLY_HELP_WORKER, PRODUCTION_RULES.stand_ins) == {
+        Role.EARLY_HELP_WORKER, Role.EARLY_HELP_OFFICER
+    }
 
 
 def test_when_people_are_short_the_earliest_deadline_is_placed_first():

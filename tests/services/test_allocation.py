@@ -87,17 +87,51 @@ def test_nobody_is_given_more_than_the_cap(runtime):
     assert [_holder(runtime, i)[0] for i in ids] == ["allocated", "allocated", "unallocated"]
 
 
-def test_a_person_whose_shift_ends_before_they_could_act_gets_no_new_task(runtime):
+def _leaving_and_staying_social_workers(runtime):
     with _uow(runtime) as uow:
         create_staff(uow, "sw-leaving", "social_worker", starts=NOW - timedelta(hours=8),
                      hours=8 + 5 / 60)  # five minutes left
         create_staff(uow, "sw-staying", "social_worker", starts=EARLIER, hours=1.5)
+        create_staff(uow, "sw-gone", "social_worker", starts=NOW - timedelta(hours=8),
+                     hours=8)  # signed off at ten
         task_id = create_task(uow, created=NOW).id
+        uow.commit()
+    return task_id
+
+
+def test_without_overruns_a_person_whose_shift_ends_before_they_could_act_gets_no_new_task(
+    runtime,
+):
+    task_id = _leaving_and_staying_social_workers(runtime)
+    finish_in_shift = AllocationRules(allow_overrun=False, lead_time=timedelta(minutes=2))
+
+    with _uow(runtime) as uow:
+        allocate_pending(uow, NOW, finish_in_shift)
+    assert _holder(runtime, task_id) == ("allocated", "sw-staying")
+
+
+def test_in_production_whoever_leaves_soonest_starts_the_call_and_the_stayer_stays_free(runtime):
+    task_id = _leaving_and_staying_social_workers(runtime)
+
+    with _uow(runtime) as uow:
+        allocate_pending(uow, NOW)
+    assert _holder(runtime, task_id) == ("allocated", "sw-leaving")
+
+
+def test_a_practice_manager_on_shift_stands_in_for_an_s47_no_social_worker_can_take(runtime):
+    with _uow(runtime) as uow:
+        sw = create_staff(uow, "sw", "social_worker", starts=EARLIER)
+        create_staff(uow, "pm", "practice_manager", starts=EARLIER)
+        create_task(uow, created=EARLIER, status="allocated", assignee=sw)
+        s47 = create_task(uow, created=NOW).id
+        public = create_task(uow, created=NOW, due_in=timedelta(hours=24),
+                             level="public_concern").id
         uow.commit()
 
     with _uow(runtime) as uow:
         allocate_pending(uow, NOW)
-    assert _holder(runtime, task_id) == ("allocated", "sw-staying")
+    assert _holder(runtime, s47) == ("allocated", "pm")
+    assert _holder(runtime, public) == ("unallocated", None)  # it can wait for a social worker
 
 
 def test_back_to_back_shifts_count_as_one_stretch_of_work(runtime):

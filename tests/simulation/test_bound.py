@@ -48,6 +48,20 @@ def test_a_call_started_just_before_sign_off_may_run_over_in_both_bounds():
     assert offline_bounds(late).weighted_misses == 0
 
 
+def test_a_practice_manager_counts_as_able_to_make_s47_call_backs_in_the_bounds():
+    # One social worker cannot make three 40-minute s47 calls in time; with the practice
+    # manager standing in, any schedule could, and production's does.
+    with_manager = trace(
+        [member("SW1"), member("PM1", Role.PRACTICE_MANAGER)],
+        [shift("SW1", at(9), at(17)), shift("PM1", at(9), at(17))],
+        [request(f"s47-{i}", Level.S47, at(9), 40) for i in range(3)],
+    )
+
+    assert offline_bounds(with_manager).s47_misses == 0
+    assert score(run(with_manager, make_strategy("edf"))).level(Level.S47).missed == 0
+    assert score(run(with_manager, make_strategy("fifo"))).level(Level.S47).missed == 1
+
+
 def test_a_request_nobody_on_the_rota_could_take_is_counted_as_unreachable():
     nobody = trace(
         [member("EHO", Role.EARLY_HELP_OFFICER)],

@@ -111,17 +111,20 @@ def fewest_s47_misses(trace: Trace, node_budget: int = DEFAULT_NODE_BUDGET) -> S
     ]
 
     def fluid_floor(cluster: Sequence[Call]) -> int:
-        jobs = [
-            _Job(c.received / 60, (c.due + c.length) / 60, c.length / 60, 1.0)
-            for c in cluster
-            if c.able
-        ]
+        spans = {p: [(a / 60, b / 60) for a, b in shifts[p]] for p in range(len(staff))}
+        jobs = []
+        for c in cluster:
+            job = _startable_job(
+                c.received / 60, c.due / 60, c.length / 60, 1.0,
+                [span for p in c.able for span in spans[p]],
+            )
+            if job is not None:
+                jobs.append(job)
         if not jobs:
             return len(cluster)
         people = set().union(*(c.able for c in cluster))
         capacity = _capacity_from_spans(
-            {p: [(a / 60, b / 60) for a, b in shifts[p]] for p in people if shifts[p]},
-            max(job.minutes for job in jobs),
+            {p: spans[p] for p in people if spans[p]}, max(job.minutes for job in jobs)
         )
         relaxed = _fluid_misses(jobs, capacity) + (len(cluster) - len(jobs))
         return max(0, math.ceil(relaxed - _EPSILON))
@@ -148,7 +151,7 @@ def miss_lower_bound(
     relaxed = float(unreachable)
     for pool_requests in by_pool.values():
         members = set().union(*(eligible[r.id] for r in pool_requests))
-        relaxed += _pool_misses(trace, pool_requests, members, weighted)
+        relaxed += _pool_misses(trace, pool_requests, members, weighted, eligible)
     return Bound(max(0, math.ceil(relaxed - _EPSILON)), relaxed, unreachable)
 
 
@@ -180,28 +183,63 @@ def _pool_staff(groups: Iterable[frozenset[str]]) -> dict[str, str]:
 
 
 def _pool_misses(
-    trace: Trace, requests: list[CallbackRequest], members: set[str], weighted: bool
+    trace: Trace,
+    requests: list[CallbackRequest],
+    members: set[str],
+    weighted: bool,
+    eligible: Mapping[str, frozenset[str]],
 ) -> float:
     def minutes(at: datetime) -> float:
         return (at - trace.starts_at).total_seconds() / 60
 
-    jobs = [
-        _Job(
-            release=minutes(r.received_at),
-            window_end=minutes(r.due_at + r.duration),
-            minutes=r.duration.total_seconds() / 60,
-            weight=r.weight if weighted else 1,
-        )
-        for r in requests
-    ]
     spans: dict[str, list[tuple[float, float]]] = {}
     for shift in trace.shifts:
         if shift.staff_ref in members:
             spans.setdefault(shift.staff_ref, []).append(
                 (minutes(shift.starts_at), minutes(shift.ends_at))
             )
+    jobs = []
+    never_startable = 0.0
+    for r in requests:
+        weight = r.weight if weighted else 1
+        job = _startable_job(
+            minutes(r.received_at),
+            minutes(r.due_at),
+            r.duration.total_seconds() / 60,
+            weight,
+            [span for ref in eligible[r.id] for span in spans.get(ref, ())],
+        )
+        if job is None:
+            never_startable += weight
+        else:
+            jobs.append(job)
+    if not jobs:
+        return never_startable
     capacity = _capacity_from_spans(spans, max(job.minutes for job in jobs))
-    return _fluid_misses(jobs, capacity)
+    return never_startable + _fluid_misses(jobs, capacity)
+
+
+def _startable_job(
+    received: float, due: float, minutes: float, weight: float,
+    spans: Iterable[tuple[float, float]],
+) -> _Job | None:
+    """Describe a request by when its call could really start in time; None if never.
+
+    An in-time call starts while someone eligible is on shift, between the request arriving
+    and its due time: so its work lies between the first such moment and the last such
+    moment plus its length. Shift stretching lets a call run over, but never lets one start
+    after everyone eligible has gone, which is what a request arriving after hours needs.
+    """
+    first = math.inf
+    last = -math.inf
+    for start, end in spans:
+        if end <= received or start > due:
+            continue
+        first = min(first, max(start, received))
+        last = max(last, min(end, due))
+    if first > last:
+        return None
+    return _Job(release=first, window_end=last + minutes, minutes=minutes, weight=weight)
 
 
 def _fluid_misses(jobs: list[_Job], capacity: list[tuple[float, int]]) -> float:

@@ -48,6 +48,24 @@ def test_a_call_started_just_before_sign_off_may_run_over_in_both_bounds():
     assert offline_bounds(late).weighted_misses == 0
 
 
+def test_a_request_arriving_after_everyone_left_cannot_use_the_overrun_of_an_earlier_call():
+    # The hour-long call may run to 17:59, so shifts are stretched by an hour; but the four
+    # short requests arrive after 17:00, when nobody is left to start them, and the next
+    # shift starts after they are due.
+    after_hours = trace(
+        [member("SW1")],
+        [shift("SW1", at(9), at(17)), shift("SW1", at(9 + 48), at(17 + 48))],
+        [request("long", Level.PUBLIC_CONCERN, at(16), 60)]
+        + [request(f"late-{i}", Level.PUBLIC_CONCERN, at(17, 1), 10) for i in range(4)],
+    )
+
+    bound = miss_lower_bound(after_hours)
+
+    assert bound.misses == 4
+    for strategy in STRATEGY_NAMES:
+        assert score(run(after_hours, make_strategy(strategy))).weighted_misses >= 4
+
+
 def test_a_practice_manager_counts_as_able_to_make_s47_call_backs_in_the_bounds():
     # One social worker cannot make three 40-minute s47 calls in time; with the practice
     # manager standing in, any schedule could, and production's does.

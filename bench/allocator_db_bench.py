@@ -26,8 +26,8 @@ from callrouter.services.allocation import allocate_pending
 from callrouter.services.unit_of_work import NoDispatcher, UnitOfWork
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
-ROLES = ["social_worker"] * 8 + ["senior_social_worker"] * 2 + ["early_help_worker"] * 6 + [
-    "early_help_officer"] * 4
+ROLES = (["social_worker"] * 6 + ["senior_social_worker"] * 2 + ["practice_manager"] * 2
+         + ["early_help_worker"] * 6 + ["early_help_officer"] * 4)
 
 
 def main() -> int:

@@ -18,7 +18,7 @@ from callrouter.domain.allocation import PRODUCTION_RULES
 from callrouter.simulation.strategies import EarliestDeadlineFirst, Strategy
 
 SHIPPED_ROTAS = ("duty_desk", "lancashire_hub")
-STRATEGY_NAMES = ("edf", "edf_brief", "fifo", "round_robin")
+STRATEGY_NAMES = ("edf", "edf_sw_only", "edf_brief", "fifo", "round_robin")
 DEFAULT_CAPACITY = 2  # a duty worker holds one call-back on the go and one lined up
 
 
@@ -38,6 +38,10 @@ def make_strategy(name: str, capacity_per_person: int | None = DEFAULT_CAPACITY)
     if name == "edf":
         # Exactly the rules the database allocator runs with in production.
         return EarliestDeadlineFirst("edf", **PRODUCTION_RULES.planning_options())
+    if name == "edf_sw_only":
+        # Production rules with nobody standing in: what practice managers stepping in adds.
+        options = {**PRODUCTION_RULES.planning_options(), "stand_ins": ()}
+        return EarliestDeadlineFirst("edf_sw_only", **options)
     if name == "edf_brief":
         # The first reading: hold up to `capacity_per_person`, finish every call
         # inside the shift, and no yielding by breached call-backs. Kept for comparison.

@@ -78,6 +78,9 @@ def test_a_practice_manager_counts_as_able_to_make_s47_call_backs_in_the_bounds(
     assert offline_bounds(with_manager).s47_misses == 0
     assert score(run(with_manager, make_strategy("edf"))).level(Level.S47).missed == 0
     assert score(run(with_manager, make_strategy("fifo"))).level(Level.S47).missed == 1
+    sw_only = run(with_manager, make_strategy("edf_sw_only"))
+    assert score(sw_only).level(Level.S47).missed == 1
+    assert {call.staff_ref for call in sw_only.calls.values()} == {"SW1"}
 
 
 def test_a_request_nobody_on_the_rota_could_take_is_counted_as_unreachable():

@@ -16,7 +16,7 @@ def test_simulate_writes_a_report_a_chart_and_a_summary(tmp_path, capsys):
     svg = ElementTree.parse(tmp_path / "chart.svg").getroot()
     assert svg.tag.endswith("svg")
     summary = json.loads((tmp_path / "summary.json").read_text())
-    assert set(summary["strategies"]) == {"edf", "edf_brief", "fifo", "round_robin"}
+    assert set(summary["strategies"]) == {"edf", "edf_sw_only", "edf_brief", "fifo", "round_robin"}
     assert summary["bound"]["weighted_misses"] <= summary["strategies"]["edf"]["weighted_misses"]
 
 

@@ -125,7 +125,20 @@ def _rota_load_table(name: str, load_name: str, comparisons: list[Comparison]) -
             f"| {_hours(worst_late)} | {sum(r.weighted_misses for r in runs)} | {median} "
             f"| {worst} |"
         )
+    lines.append("\n" + _utilisation_line(comparisons))
     return "\n".join(lines) + "\n"
+
+
+def _utilisation_line(comparisons: list[Comparison]) -> str:
+    """Say what share of each role's rostered time production spent on call-backs."""
+    edf = STRATEGY_NAMES.index("edf")
+    roles = sorted({role for c in comparisons for role in c.scores[edf].utilisation})
+    shares = [
+        f"{role.value.replace('_', ' ')} "
+        f"{statistics.mean(c.scores[edf].utilisation.get(role, 0.0) for c in comparisons):.0%}"
+        for role in roles
+    ]
+    return f"Rostered time spent on call-backs under `edf` (mean of traces): {', '.join(shares)}."
 
 
 def _information_section(seeds: int) -> str:

@@ -17,7 +17,13 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from callrouter.domain.allocation import PRODUCTION_RULES, Candidate, OpenTask, plan_assignments
+from callrouter.domain.allocation import (
+    PRODUCTION_RULES,
+    Candidate,
+    OpenTask,
+    plan_assignments,
+    roles_able_to_take,
+)
 from callrouter.domain.vocabulary import Level, Role, Skill
 from callrouter.simulation.arrivals import LOADS, ArrivalSettings, build_trace
 from callrouter.simulation.bound import fewest_s47_misses
@@ -35,6 +41,7 @@ from callrouter.simulation.runner import (
 )
 
 RATIO_TARGET = 1.10
+SOCIAL_WORK_ROLES = roles_able_to_take(Role.SOCIAL_WORKER, PRODUCTION_RULES.stand_ins)
 DECISION_TARGET_MS = 50.0
 
 
@@ -130,24 +137,36 @@ def _rota_load_table(name: str, load_name: str, comparisons: list[Comparison]) -
 
 
 def _utilisation_line(comparisons: list[Comparison]) -> str:
-    """Say what share of each role's rostered time production spent on call-backs."""
-    edf = STRATEGY_NAMES.index("edf")
-    roles = sorted({role for c in comparisons for role in c.scores[edf].utilisation})
-    shares = [
+    """Say what share of rostered time production spent on call-backs, by role and person."""
+    runs = [c.scores[STRATEGY_NAMES.index("edf")] for c in comparisons]
+    roles = sorted({role for run in runs for role in run.utilisation})
+    by_role = [
         f"{role.value.replace('_', ' ')} "
-        f"{statistics.mean(c.scores[edf].utilisation.get(role, 0.0) for c in comparisons):.0%}"
+        f"{statistics.mean(run.utilisation.get(role, 0.0) for run in runs):.0%}"
         for role in roles
     ]
-    return f"Rostered time spent on call-backs under `edf` (mean of traces): {', '.join(shares)}."
+    social_work = sorted(
+        m.ref for m in comparisons[0].trace.staff if m.role in SOCIAL_WORK_ROLES
+    )
+    by_person = [
+        f"{ref} {statistics.mean(run.utilisation_by_person.get(ref, 0.0) for run in runs):.0%}"
+        for ref in social_work
+    ]
+    return (
+        f"Rostered time spent on call-backs under `edf` (mean of traces): {', '.join(by_role)}; "
+        f"each person who can make s47 call-backs: {', '.join(by_person)}."
+    )
 
 
 def _information_section(seeds: int) -> str:
     lines = [
         "## Where the remaining s47 gap comes from\n",
-        "The offline optimum knows every call's length and every future call. Below, each "
-        "trace is played twice: as generated, and with every call lasting exactly the "
-        "length a policy is told to expect. Traces where production `edf` misses an s47 "
-        "call-back that the optimum of the same trace makes:\n",
+        (
+            "The offline optimum knows every call's length and every future call. Below, each "
+            "trace is played twice: as generated, and with every call lasting exactly the "
+            "length a policy is told to expect. Traces where production `edf` misses an s47 "
+            "call-back that the optimum of the same trace makes:\n"
+        ),
         "| rota | load | real call lengths | every call its expected length |",
         "|---|---|---|---|",
     ]

@@ -37,6 +37,10 @@ class AllocationRules:
     # call-backs while its managers watch the clock (bench/RESULTS.md).
     stand_ins: tuple[tuple[Role, Role], ...] = ((Role.SOCIAL_WORKER, Role.PRACTICE_MANAGER),)
     stand_in_within: timedelta = timedelta(hours=1)
+    # Someone leaving within this takes a tie first, keeping those who stay free for what comes
+    # in before the desk thins out (best fit); otherwise ties go to whoever has been given
+    # fewest call-backs this shift, so the day's work is shared.
+    leaving_soon_within: timedelta | None = timedelta(hours=1)
     hand_back_cooldown: timedelta = timedelta(hours=1)
     expected_minutes: tuple[tuple[str, float], ...] = (("s47", 25.0), ("level2", 15.0))
     default_expected_minutes: float = 20.0
@@ -54,6 +58,7 @@ class AllocationRules:
             overdue_yields_to=self.overdue_yields_to,
             stand_ins=self.stand_ins,
             stand_in_within=self.stand_in_within,
+            leaving_soon_within=self.leaving_soon_within,
         )
 
 
@@ -83,6 +88,7 @@ class Candidate:
     shift_ends_at: datetime
     open_task_count: int = 0
     available: bool = True
+    taken_this_shift: int = 0  # call-backs given to them since their shift began
 
 
 @dataclass(frozen=True)
@@ -197,6 +203,7 @@ def plan_assignments(
     overdue_yields_to: timedelta | None = None,
     stand_ins: Iterable[tuple[Role, Role]] = (),
     stand_in_within: timedelta = timedelta(0),
+    leaving_soon_within: timedelta | None = None,
 ) -> list[Assignment]:
     """Give unheld tasks, earliest deadline first, to the least loaded eligible person."""
     # Eligible: able to act in the task's role, holding every skill it needs, available, and
@@ -209,11 +216,15 @@ def plan_assignments(
     )
     people = [candidate for candidate in candidates if candidate.available]
     loads = {person.id: person.open_task_count for person in people}
+    taken = {person.id: person.taken_this_shift for person in people}
     spare = _total_spare(loads, capacity_per_person)
-    groups = _EligibleGroups(people, ROLES_ABLE_TO_ACT_AS, prefer_leaving_soonest=allow_overrun)
-    standing_in = _EligibleGroups(
-        people, stand_in_roles(stand_ins), prefer_leaving_soonest=allow_overrun
+    # Only with overruns allowed: without, someone leaving soon would have to hand it back.
+    leaving_soon_until = (
+        now + leaving_soon_within if allow_overrun and leaving_soon_within is not None else None
     )
+    ties = _TieBreak(allow_overrun, leaving_soon_until, taken)
+    groups = _EligibleGroups(people, ROLES_ABLE_TO_ACT_AS, ties)
+    standing_in = _EligibleGroups(people, stand_in_roles(stand_ins), ties)
     stand_in_until = now + stand_in_within
     plan: list[Assignment] = []
     for task in pool:
@@ -226,6 +237,7 @@ def plan_assignments(
         if chosen is None:
             continue
         loads[chosen] += 1
+        taken[chosen] += 1
         if spare is not None:
             spare -= 1
         plan.append(Assignment(task.id, chosen))
@@ -238,6 +250,25 @@ def _total_spare(loads: dict[str, int], cap: int | None) -> int | None:
     return sum(max(0, cap - load) for load in loads.values())
 
 
+@dataclass(frozen=True)
+class _TieBreak:
+    """How people equally loaded are told apart within one plan."""
+
+    allow_overrun: bool
+    leaving_soon_until: datetime | None
+    taken: dict[str, int]  # call-backs given this shift, counting this plan's
+
+    def fixed_order(self, person: Candidate, role: Role) -> tuple:
+        """Return the part of the order that does not change as the plan goes on."""
+        leaving_soon = (
+            self.leaving_soon_until is not None and person.shift_ends_at <= self.leaving_soon_until
+        )
+        # Remaining ties: with overruns allowed, whoever leaves soonest; without, whoever stays
+        # longest, as least likely to hand it back.
+        ends = person.shift_ends_at.timestamp()
+        return (person.role != role, not leaving_soon, ends if self.allow_overrun else -ends)
+
+
 class _EligibleGroups:
     """People able to take each kind of task, in the order ties go, built once per plan."""
 
@@ -245,28 +276,29 @@ class _EligibleGroups:
         self,
         people: Sequence[Candidate],
         able_roles: Mapping[Role, frozenset[Role]],
-        prefer_leaving_soonest: bool,
+        ties: _TieBreak,
     ) -> None:
         self._people = people
         self._able_roles = able_roles
-        self._shift_end_sign = 1 if prefer_leaving_soonest else -1
-        self._by_kind: dict[tuple[Role, frozenset[Skill]], list[Candidate]] = {}
+        self._ties = ties
+        self._by_kind: dict[tuple[Role, frozenset[Skill]], list[tuple[tuple, Candidate]]] = {}
         self._full_kinds: set[tuple[Role, frozenset[Skill]]] = set()
 
-    def _group(self, kind: tuple[Role, frozenset[Skill]]) -> list[Candidate]:
+    def _group(self, kind: tuple[Role, frozenset[Skill]]) -> list[tuple[tuple, Candidate]]:
         group = self._by_kind.get(kind)
         if group is None:
             role, skills = kind
             able = self._able_roles.get(role, frozenset())
-            group = [p for p in self._people if p.role in able and skills <= p.skills]
             # Ties on load go first to the role the task names (an early help worker before
-            # an officer standing in), then by shift end. With overruns allowed nobody hands
-            # a call back for want of time, so whoever leaves soonest takes it and those
-            # staying later stay free for what comes next (best fit); without, whoever stays
-            # longest, as least likely to hand it back.
-            sign = self._shift_end_sign
-            group.sort(
-                key=lambda p: (p.role != role, sign * p.shift_ends_at.timestamp(), p.id)
+            # an officer standing in), then to someone leaving soon, then to whoever has been
+            # given fewest call-backs this shift, then by shift end.
+            group = sorted(
+                (
+                    (self._ties.fixed_order(p, role), p)
+                    for p in self._people
+                    if p.role in able and skills <= p.skills
+                ),
+                key=lambda entry: (entry[0], entry[1].id),
             )
             self._by_kind[kind] = group
         return group
@@ -281,18 +313,20 @@ class _EligibleGroups:
         kind = (task.role, task.skills)
         if kind in self._full_kinds:
             return None
+        taken = self._ties.taken
         best: str | None = None
-        best_load = 0
+        best_key: tuple = ()
         anyone_with_room = False
-        for person in self._group(kind):
+        for (named_role, staying, _), person in self._group(kind):
             load = loads[person.id]
             if cap is not None and load >= cap:
                 continue
             anyone_with_room = True
             if person.shift_ends_at < needed_until:
                 continue
-            if best is None or load < best_load:
-                best, best_load = person.id, load
+            key = (load, named_role, staying, taken[person.id])
+            if best is None or key < best_key:
+                best, best_key = person.id, key
         if not anyone_with_room:
             self._full_kinds.add(kind)  # loads only grow within a plan
         return best

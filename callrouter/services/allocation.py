@@ -168,7 +168,8 @@ def everyone_as_candidates(uow: UnitOfWork, now: datetime,
                            willing: tuple[str, ...] = ("available",)) -> list[Candidate]:
     """Return every member of staff as the policy sees them; off shift ends 'now'."""
     session = uow.session
-    shift_ends = _continuous_shift_ends(uow, now)
+    stretches = _continuous_shifts(uow, now)
+    taken = _taken_this_shift(uow, stretches)
     # A task waiting for its next attempt is not one its holder can act on now.
     loads = dict(
         session.execute(
@@ -180,20 +181,39 @@ def everyone_as_candidates(uow: UnitOfWork, now: datetime,
     )
     candidates = []
     for staff in session.scalars(select(Staff)):
-        ends = shift_ends.get(staff.id)
+        stretch = stretches.get(staff.id)
         candidates.append(Candidate(
             id=str(staff.id),
             role=Role(staff.role),
             skills=frozenset(SKILLS[skill] for skill in staff.skill_set if skill in SKILLS),
-            shift_ends_at=ends or now,
+            shift_ends_at=stretch[1] if stretch else now,
             open_task_count=loads.get(staff.id, 0),
-            available=ends is not None and staff.availability in willing,
+            available=stretch is not None and staff.availability in willing,
+            taken_this_shift=taken.get(staff.id, 0),
         ))
     return candidates
 
 
-def _continuous_shift_ends(uow: UnitOfWork, now: datetime) -> dict[int, datetime]:
-    """For each person on shift now, when their run of back-to-back shifts ends."""
+def _taken_this_shift(uow: UnitOfWork,
+                      stretches: dict[int, tuple[datetime, datetime]]) -> dict[int, int]:
+    """Count the call-backs given to each person on shift since their current shift began."""
+    if not stretches:
+        return {}
+    rows = uow.session.execute(
+        select(Task.assignee_id, Task.allocated_at).where(
+            Task.assignee_id.in_(stretches),
+            Task.allocated_at >= min(start for start, _ in stretches.values()),
+        )
+    ).all()
+    taken: dict[int, int] = defaultdict(int)
+    for staff_id, allocated_at in rows:
+        if allocated_at >= stretches[staff_id][0]:
+            taken[staff_id] += 1
+    return taken
+
+
+def _continuous_shifts(uow: UnitOfWork, now: datetime) -> dict[int, tuple[datetime, datetime]]:
+    """For each person on shift now, when their current shift began and their run of shifts ends."""
     rows = uow.session.execute(
         select(Shift.staff_id, Shift.starts_at, Shift.ends_at)
         .where(Shift.ends_at > now, Shift.starts_at <= now + timedelta(days=2))
@@ -202,21 +222,21 @@ def _continuous_shift_ends(uow: UnitOfWork, now: datetime) -> dict[int, datetime
     by_staff: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
     for staff_id, starts_at, ends_at in rows:
         by_staff[staff_id].append((starts_at, ends_at))
-    ends: dict[int, datetime] = {}
+    stretches: dict[int, tuple[datetime, datetime]] = {}
     for staff_id, shifts in by_staff.items():
-        current_end = None
+        began = current_end = None
         for starts_at, ends_at in shifts:
             if current_end is None:
                 if starts_at > now:
                     break  # not on shift now
-                current_end = ends_at
+                began, current_end = starts_at, ends_at
             elif starts_at <= current_end:
                 current_end = max(current_end, ends_at)
             else:
                 break
-        if current_end is not None:
-            ends[staff_id] = current_end
-    return ends
+        if began is not None and current_end is not None:
+            stretches[staff_id] = (began, current_end)
+    return stretches
 
 
 def _minutes_by_level(rules: AllocationRules, levels) -> dict[str | None, float]:

@@ -29,6 +29,7 @@ class _Person:
     calling: CallbackRequest | None = None
     held: list[CallbackRequest] = field(default_factory=list)
     busy: timedelta = timedelta(0)
+    taken_this_shift: int = 0
 
     def as_candidate(self) -> Candidate:
         assert self.on_shift_until is not None
@@ -39,6 +40,7 @@ class _Person:
             shift_ends_at=self.on_shift_until,
             open_task_count=len(self.held) + (self.calling is not None),
             available=True,
+            taken_this_shift=self.taken_this_shift,
         )
 
 
@@ -86,7 +88,9 @@ class _Simulation:
             self.pool[payload.id] = payload
         elif kind is _Event.SHIFT_STARTS:
             assert isinstance(payload, Shift)
-            self.people[payload.staff_ref].on_shift_until = payload.ends_at
+            person = self.people[payload.staff_ref]
+            person.on_shift_until = payload.ends_at
+            person.taken_this_shift = 0
         elif kind is _Event.SHIFT_ENDS:
             assert isinstance(payload, Shift)
             person = self.people[payload.staff_ref]
@@ -115,7 +119,9 @@ class _Simulation:
             for request_id, staff_ref in self.strategy.assign(
                 list(self.pool.values()), candidates, now
             ):
-                self.people[staff_ref].held.append(self.pool.pop(request_id))
+                person = self.people[staff_ref]
+                person.held.append(self.pool.pop(request_id))
+                person.taken_this_shift += 1
         for person in on_shift:
             if person.calling is None and person.held:
                 self._start_call(person, self.strategy.next_call(person.held, now), now)

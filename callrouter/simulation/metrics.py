@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from callrouter.domain.vocabulary import Level, Role
@@ -34,6 +34,7 @@ class RunScore:
     levels: tuple[LevelScore, ...]
     weighted_misses: int
     utilisation: Mapping[Role, float]  # share of rostered time spent on call-backs
+    utilisation_by_person: Mapping[str, float] = field(default_factory=dict)
 
     def level(self, level: Level) -> LevelScore:
         """Return the score for one level."""
@@ -68,17 +69,24 @@ def score(result: RunResult) -> RunScore:
                 max_lateness=max(late, default=timedelta(0)),
             )
         )
-    return RunScore(result.strategy, tuple(levels), weighted, _utilisation(result))
+    role_of = {member.ref: member.role for member in trace.staff}
+    return RunScore(
+        result.strategy,
+        tuple(levels),
+        weighted,
+        _utilisation(result, role_of.__getitem__),
+        _utilisation(result, lambda ref: ref),
+    )
 
 
-def _utilisation(result: RunResult) -> dict[Role, float]:
-    rostered: dict[Role, timedelta] = {}
-    busy: dict[Role, timedelta] = {}
-    role_of = {member.ref: member.role for member in result.trace.staff}
+def _utilisation(result: RunResult, group_of) -> dict:
+    """Share of rostered time spent on call-backs, summed over whatever group_of(ref) names."""
+    rostered: dict = {}
+    busy: dict = {}
     for shift in result.trace.shifts:
-        role = role_of[shift.staff_ref]
-        rostered[role] = rostered.get(role, timedelta(0)) + shift.duration
+        group = group_of(shift.staff_ref)
+        rostered[group] = rostered.get(group, timedelta(0)) + shift.duration
     for ref, spent in result.busy.items():
-        role = role_of[ref]
-        busy[role] = busy.get(role, timedelta(0)) + spent
-    return {role: busy.get(role, timedelta(0)) / total for role, total in rostered.items() if total}
+        group = group_of(ref)
+        busy[group] = busy.get(group, timedelta(0)) + spent
+    return {group: busy.get(group, timedelta(0)) / total for group, total in rostered.items() if total}

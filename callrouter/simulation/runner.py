@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
 from importlib import resources
 from pathlib import Path
 
+from callrouter.domain.allocation import PRODUCTION_RULES
 from callrouter.domain.rota import Rota, load_rota, parse_rota
 from callrouter.simulation.baselines import OldestFirst, RoundRobin
 from callrouter.simulation.bound import offline_bounds
@@ -14,7 +14,6 @@ from callrouter.simulation.engine import run
 from callrouter.simulation.metrics import score
 from callrouter.simulation.model import Trace
 from callrouter.simulation.report import Comparison
-from callrouter.domain.allocation import PRODUCTION_RULES
 from callrouter.simulation.strategies import EarliestDeadlineFirst, Strategy
 
 SHIPPED_ROTAS = ("duty_desk", "lancashire_hub")

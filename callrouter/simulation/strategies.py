@@ -52,6 +52,7 @@ class EarliestDeadlineFirst:
         overdue_yields_to: timedelta | None = None,
         stand_ins: tuple[tuple[Role, Role], ...] = (),
         stand_in_within: timedelta = timedelta(0),
+        leaving_soon_within: timedelta | None = None,
     ) -> None:
         self.name = name
         self.capacity_per_person = capacity_per_person
@@ -60,6 +61,7 @@ class EarliestDeadlineFirst:
         self.overdue_yields_to = overdue_yields_to
         self.stand_ins = stand_ins
         self.stand_in_within = stand_in_within
+        self.leaving_soon_within = leaving_soon_within
 
     def release(
         self, held: Sequence[Held], people: Sequence[Candidate], now: datetime
@@ -81,6 +83,7 @@ class EarliestDeadlineFirst:
             overdue_yields_to=self.overdue_yields_to,
             stand_ins=self.stand_ins,
             stand_in_within=self.stand_in_within,
+            leaving_soon_within=self.leaving_soon_within,
         )
         return [(a.task_id, a.staff_id) for a in plan]
 

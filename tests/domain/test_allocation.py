@@ -1,4 +1,5 @@
 import random
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -105,7 +106,42 @@ def test_tasks_planned_together_are_spread_evenly_because_each_counts_towards_lo
     plan = plan_assignments(tasks, staff, NOW)
 
     given = {name: sum(1 for a in plan if a.staff_id == name) for name in "abc"}
-    assert given == {"a": 3, "b": 2, "c": 1}  # open tasks afterwards: 3, 2 and 2
+    # Open tasks afterwards: 2, 2 and 3. The last tie on load (2 each) goes to c, who has been
+    # given fewest this shift.
+    assert given == {"a": 2, "b": 2, "c": 2}
+
+
+def test_ties_on_load_go_to_whoever_has_been_given_fewest_call_backs_this_shift():
+    busy_morning = replace(person("a"), taken_this_shift=6)
+    quiet_morning = replace(person("b"), taken_this_shift=2)
+
+    assert plan_assignments([task()], [busy_morning, quiet_morning], NOW) == [
+        Assignment("t1", "b")
+    ]
+    # Load still comes first: fewer open tasks beats a quieter morning.
+    loaded = replace(quiet_morning, open_task_count=1)
+    assert plan_assignments([task()], [busy_morning, loaded], NOW) == [Assignment("t1", "a")]
+
+
+def test_with_overruns_someone_leaving_within_the_hour_takes_a_tie_before_a_quieter_colleague():
+    leaving = replace(
+        person("leaving", shift_ends_at=NOW + timedelta(minutes=40)), taken_this_shift=9
+    )
+    staying = person("staying")
+    options = dict(allow_overrun=True, leaving_soon_within=timedelta(hours=1))
+
+    assert plan_assignments([task()], [staying, leaving], NOW, **options) == [
+        Assignment("t1", "leaving")
+    ]
+    # Leaving in two hours is not leaving soon: the quieter colleague takes it.
+    later = replace(leaving, shift_ends_at=NOW + timedelta(hours=2))
+    assert plan_assignments([task()], [staying, later], NOW, **options) == [
+        Assignment("t1", "staying")
+    ]
+    # Without overruns someone leaving soon is not preferred: they might have to hand it back.
+    assert plan_assignments(
+        [task()], [staying, leaving], NOW, leaving_soon_within=timedelta(hours=1)
+    ) == [Assignment("t1", "staying")]
 
 
 def test_ties_on_load_go_to_the_named_role_then_to_whoever_stays_longest_then_by_id():

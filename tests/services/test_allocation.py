@@ -118,6 +118,25 @@ def test_in_production_whoever_leaves_soonest_starts_the_call_and_the_stayer_sta
     assert _holder(runtime, task_id) == ("allocated", "sw-leaving")
 
 
+def test_ties_go_to_whoever_has_been_given_fewest_call_backs_since_their_shift_began(runtime):
+    with _uow(runtime) as uow:
+        busy = create_staff(uow, "sw-busy-today", "social_worker", starts=EARLIER)
+        quiet = create_staff(uow, "sw-busy-yesterday", "social_worker", starts=EARLIER)
+        for minutes in (10, 20, 30):
+            done = create_task(uow, created=EARLIER, status="completed", assignee=busy)
+            done.allocated_at = EARLIER + timedelta(minutes=minutes)
+        for hours in (20, 21, 22, 23):
+            done = create_task(uow, created=NOW - timedelta(days=1), status="completed",
+                               assignee=quiet)
+            done.allocated_at = NOW - timedelta(hours=hours)
+        task_id = create_task(uow, created=NOW).id
+        uow.commit()
+
+    with _uow(runtime) as uow:
+        allocate_pending(uow, NOW)
+    assert _holder(runtime, task_id) == ("allocated", "sw-busy-yesterday")
+
+
 def test_a_practice_manager_on_shift_stands_in_for_an_s47_no_social_worker_can_take(runtime):
     with _uow(runtime) as uow:
         sw = create_staff(uow, "sw", "social_worker", starts=EARLIER)

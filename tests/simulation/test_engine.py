@@ -126,3 +126,16 @@ def test_nobody_starts_a_call_off_shift_or_makes_two_calls_at_once(strategy):
             assert before.finished_at <= after.started_at
     requests = {r.id: r for r in week.requests}
     assert all(call.started_at >= requests[call.request_id].received_at for call in calls)
+
+
+def test_utilisation_is_reported_per_role_and_per_person():
+    desk = trace(
+        [member("SW1"), member("SW2"), member("EHO", Role.EARLY_HELP_OFFICER)],
+        [shift("SW1", at(9), at(17)), shift("SW2", at(9), at(13)), shift("EHO", at(9), at(17))],
+        [request("s47-a", Level.S47, at(9), 48), request("s47-b", Level.S47, at(9), 48)],
+    )
+
+    result = score(run(desk, make_strategy("edf")))
+
+    assert result.utilisation_by_person == {"SW1": 0.1, "SW2": 0.2, "EHO": 0.0}
+    assert result.utilisation == {Role.SOCIAL_WORKER: 96 / 720, Role.EARLY_HELP_OFFICER: 0.0}

@@ -5,8 +5,10 @@ call starts by the due time; a person makes one call at a time and starts calls 
 shift (finishing one that runs over); requests go only to people whose role and skills fit,
 counting a role that may stand in for the request's (a practice manager for a social worker)
 as fitting at any time, though production lets it stand in only near the deadline.
-So an in-time request's whole call lies inside [received_at, due_at + duration], and everything
-a person does lies inside their shifts, each stretched by the longest call a shift could end on.
+So an in-time request's call starts at a moment between received_at and due_at when someone
+able to make it is on shift, and its whole call lies between the first such moment and the last
+plus its duration; everything a person does lies inside their shifts, each stretched by the
+longest call a shift could end on.
 
 The fluid bound drops rules to get a problem solvable exactly, each drop only enlarging what is
 possible, so its optimum can only be lower than the real one:
@@ -110,8 +112,9 @@ def fewest_s47_misses(trace: Trace, node_budget: int = DEFAULT_NODE_BUDGET) -> S
         if r.level == Level.S47
     ]
 
+    spans = {p: [(a / 60, b / 60) for a, b in shifts[p]] for p in range(len(staff))}
+
     def fluid_floor(cluster: Sequence[Call]) -> int:
-        spans = {p: [(a / 60, b / 60) for a, b in shifts[p]] for p in range(len(staff))}
         jobs = []
         for c in cluster:
             job = _startable_job(

@@ -35,6 +35,8 @@ def main() -> int:
     parser.add_argument("--database-url")
     parser.add_argument("--rounds", type=int, default=200)
     parser.add_argument("--tasks", type=int, default=1000)
+    parser.add_argument("--history", type=int, default=0,
+                        help="closed call-backs from earlier months already in the table")
     args = parser.parse_args()
     url = args.database_url or f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.sqlite3'}"
     url = Settings.from_env({"DATABASE_URL": url, "CALLROUTER_DATA_DIR": tempfile.mkdtemp()}
@@ -46,6 +48,7 @@ def main() -> int:
     upgrade(url)
     sessions = make_session_factory(engine)
     _populate(sessions, args.tasks)
+    _add_history(engine, args.history)
     gc.collect()
     gc.freeze()  # as `callrouter worker` does once started
     timings, cpu = [], []
@@ -62,7 +65,8 @@ def main() -> int:
     timings.sort()
     cpu.sort()
     p99 = timings[int(len(timings) * 0.99) - 1]
-    print(f"{engine.dialect.name}: {args.tasks} open tasks, {len(ROLES)} staff, "
+    print(f"{engine.dialect.name}: {args.tasks} open tasks, {args.history} closed ones, "
+          f"{len(ROLES)} staff, "
           f"{args.rounds} decisions; wall p50 {statistics.median(timings):.1f} ms, "
           f"p99 {p99:.1f} ms, max {timings[-1]:.1f} ms; this process's CPU p50 "
           f"{statistics.median(cpu):.1f} ms, p99 {cpu[int(len(cpu) * 0.99) - 1]:.1f} ms "
@@ -89,6 +93,26 @@ def _populate(sessions, task_count: int) -> None:
             session.add(Task(contact=contact, role=role, level=level, due_at=created + due,
                              status="unallocated", created_at=created))
         session.commit()
+
+
+def _add_history(engine, count: int) -> None:
+    """Insert closed call-backs from the past year, each held by one of the bench staff."""
+    if not count:
+        return
+    with engine.begin() as connection:
+        staff_ids = [row[0] for row in connection.execute(text("SELECT id FROM staff"))]
+        contact_id = connection.execute(text("SELECT min(id) FROM contacts")).scalar_one()
+        rows = []
+        for number in range(count):
+            allocated = NOW - timedelta(days=2, minutes=number * 5)
+            rows.append({
+                "contact_id": contact_id, "kind": "callback", "role": "social_worker",
+                "level": "s47", "due_at": allocated + timedelta(minutes=30),
+                "status": "completed", "assignee_id": staff_ids[number % len(staff_ids)],
+                "created_at": allocated - timedelta(minutes=5), "allocated_at": allocated,
+                "attempt_count": 1, "closed_at": allocated + timedelta(minutes=20),
+            })
+        connection.execute(Task.__table__.insert(), rows)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from callrouter.db.types import UTCDateTime
@@ -102,6 +102,12 @@ class Task(Base):
     """A call-back (or a manager's review) owed to a caller, due by a deadline."""
 
     __tablename__ = "tasks"
+    # The allocator reads open tasks by status and counts each person's recent ones every
+    # decision; without these a year of closed call-backs puts a decision past 50 ms.
+    __table_args__ = (
+        Index("ix_tasks_status", "status"),
+        Index("ix_tasks_assignee_id_allocated_at", "assignee_id", "allocated_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))

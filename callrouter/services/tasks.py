@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session, selectinload
 from callrouter.db.console_models import TaskAttempt, TaskNote, TaskReallocation, User
 from callrouter.db.models import Contact, Escalation, Staff, Task
 from callrouter.domain.console_access import ATTEMPT_OUTCOMES, Permission, allowed
+from callrouter.domain.allocation import PRODUCTION_RULES, roles_able_to_take
 from callrouter.domain.deadlines import RetryPolicy
 from callrouter.domain.flows import Flow, FlowRegistry
-from callrouter.domain.vocabulary import ROLES_ABLE_TO_ACT_AS, Level, Role
+from callrouter.domain.vocabulary import Level, Role
 from callrouter.services import audit, outcomes
 from callrouter.services.unit_of_work import UnitOfWork
 
@@ -91,9 +92,11 @@ def holdings(session: Session) -> list[tuple[Staff, int]]:
 
 
 def eligible_staff(session: Session, task: Task) -> list[Staff]:
-    """Return the people whose role lets them take this task."""
+    """Return the people whose role lets them take this task, stand-ins included."""
+    # A manager choosing by name may give a social worker's call-back to a practice manager
+    # at any time; the allocator does so by itself only near the deadline.
     try:
-        roles = ROLES_ABLE_TO_ACT_AS[Role(task.role)]
+        roles = roles_able_to_take(Role(task.role), PRODUCTION_RULES.stand_ins)
     except (KeyError, ValueError):
         roles = frozenset({task.role})
     return list(session.scalars(

@@ -51,6 +51,7 @@ def test_a_manager_reallocates_with_a_reason_kept(client, db, manager, social_wo
     soup = get_page(client, f"/console/tasks/{task.id}")
     options = [o.get_text() for o in soup.select("#staff_id option")]
     assert "Alex Other (senior social worker)" in options
+    assert "Pat Manager (practice manager)" in options  # a manager may stand in
     assert not any("Erin" in o for o in options)
     response = client.post(f"/console/tasks/{task.id}/reallocate", data={
         "csrf_token": csrf_of(soup), "staff_id": str(other.id), "reason": ""},

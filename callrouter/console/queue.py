@@ -8,7 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from callrouter.console import console, security
 from callrouter.domain.console_access import Permission
-from callrouter.services import tasks
+from callrouter.services import allocation, tasks
 
 LEVEL_ORDER = ["s47", "public_concern", "s17", "level3", "level2", "level1"]
 
@@ -31,7 +31,8 @@ def queue():
               for state in ("breached", "at_risk", "on_time")}
     return render_template("queue.html", by_level=by_level, states=states, counts=counts,
                            holdings=tasks.holdings(work.session), now=now,
-                           escalations=tasks.recent_escalations(work.session, now))
+                           escalations=tasks.recent_escalations(work.session, now),
+                           waiting=allocation.waiting_reasons(work, now))
 
 
 @console.post("/tasks/<int:task_id>/reallocate")

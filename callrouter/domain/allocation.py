@@ -350,11 +350,11 @@ def explain_unplaced(
     roles = _role_words(task.role)
     able = [p for p in people if p.role in ROLES_ABLE_TO_ACT_AS[task.role]]
     if not able:
-        return Unplaced(task.id, UnplacedReason.NO_ROLE, f"no {roles} on the rota now")
+        return Unplaced(task.id, UnplacedReason.NO_ROLE, f"no {roles} on shift now")
     skilled = [p for p in able if task.skills <= p.skills]
     if not skilled:
         skills = " and ".join(sorted(task.skills))
-        message = f"no {roles} with {skills} on the rota now"
+        message = f"no {roles} with {skills} on shift now"
         return Unplaced(task.id, UnplacedReason.NO_SKILL, message)
     present = [p for p in skilled if p.available]
     if not present:
@@ -367,8 +367,7 @@ def explain_unplaced(
         return Unplaced(
             task.id,
             UnplacedReason.SHIFT_TOO_SHORT,
-            f"no {roles} on shift long enough (needs someone on until "
-            f"{needed_until.isoformat(timespec='minutes')})",
+            f"no {roles} on shift long enough to make the call",
         )
     if capacity_per_person is not None and all(
         p.open_task_count + planned.get(p.id, 0) >= capacity_per_person for p in staying
@@ -376,13 +375,14 @@ def explain_unplaced(
         return Unplaced(
             task.id,
             UnplacedReason.ALL_AT_CAPACITY,
-            f"every {roles} on shift already holds {capacity_per_person} open tasks",
+            f"every {roles} on shift already holds {capacity_per_person} open "
+            f"call-back{'s' if capacity_per_person != 1 else ''}",
         )
     return None
 
 
 def _role_words(role: Role) -> str:
-    return " or ".join(sorted(ROLES_ABLE_TO_ACT_AS[role]))
+    return " or ".join(sorted(able.replace("_", " ") for able in ROLES_ABLE_TO_ACT_AS[role]))
 
 
 def reallocation_needed(

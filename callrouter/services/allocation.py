@@ -24,6 +24,7 @@ from callrouter.domain.allocation import (
     Candidate,
     OpenTask,
     ReleaseReason,
+    explain_unplaced,
     plan_assignments,
     reallocation_needed,
 )
@@ -67,6 +68,27 @@ def allocate_pending(uow: UnitOfWork, now: datetime,
     if waiting:
         log.info("%s task(s) wait unallocated: nobody eligible has room now", waiting)
     return made
+
+
+def waiting_reasons(uow: UnitOfWork, now: datetime,
+                    rules: AllocationRules = DEFAULT_RULES) -> dict[int, str]:
+    """Say, for each unallocated task, why nobody on shift can be given it now."""
+    tasks = uow.session.execute(
+        select(*TASK_COLUMNS).where(Task.status == "unallocated")
+    ).all()
+    if not tasks:
+        return {}
+    candidates = on_duty_candidates(uow, now)
+    reasons = {}
+    for task in tasks:
+        unplaced = explain_unplaced(
+            _open_task(task, rules), candidates, now,
+            capacity_per_person=rules.capacity_per_person, lead_time=rules.lead_time,
+            allow_overrun=rules.allow_overrun,
+        )
+        # None: someone could take it, and the next allocation (within a minute) will.
+        reasons[task.id] = unplaced.message if unplaced else "about to be given out"
+    return reasons
 
 
 def _claim(uow: UnitOfWork, plan: list[Assignment], now: datetime) -> list[Assignment]:

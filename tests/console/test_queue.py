@@ -44,6 +44,23 @@ def test_the_queue_shows_levels_holders_and_risk(client, db, manager, social_wor
     assert "Unallocated" in rows["BRCH01"] and "Breached" in rows["BRCH01"]
 
 
+def test_the_queue_says_why_an_unallocated_call_back_is_waiting(client, db, manager,
+                                                                 social_worker_staff):
+    create_task(db, assignee=social_worker_staff, reference="HELD01")
+    create_task(db, due_in=timedelta(hours=20), level="public_concern", reference="WAIT01")
+    create_task(db, level="level2", role="early_help_worker", due_in=timedelta(hours=40),
+                reference="NOEH01")
+    sign_in(client, manager)
+
+    rows = {r.a.contents[0].strip(): r.get_text(" ", strip=True)
+            for r in get_page(client, "/console/queue").select("tr[data-task-id]")}
+
+    assert ("Every senior social worker or social worker on shift already holds 1 open "
+            "call-back") in rows["WAIT01"]
+    assert "No early help officer or early help worker on shift now" in rows["NOEH01"]
+    assert "Sam Worker" in rows["HELD01"] and "on shift" not in rows["HELD01"]
+
+
 def test_a_manager_reallocates_with_a_reason_kept(client, db, manager, social_worker_staff):
     other = create_staff(db, "sw2", "Alex Other", "senior_social_worker")
     task = create_task(db, assignee=social_worker_staff)

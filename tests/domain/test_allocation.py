@@ -391,16 +391,16 @@ def test_a_thousand_tasks_for_twenty_staff_go_only_to_eligible_people_within_the
 @pytest.mark.parametrize(
     ("staff", "needs", "reason", "words"),
     [
-        ([person("eho", Role.EARLY_HELP_OFFICER)], (), UnplacedReason.NO_ROLE, "no senior_social"),
+        ([person("eho", Role.EARLY_HELP_OFFICER)], (), UnplacedReason.NO_ROLE, "no senior social"),
         ([person()], (Skill.LADO,), UnplacedReason.NO_SKILL, "with lado"),
         ([person(available=False)], (), UnplacedReason.NOBODY_AVAILABLE, "is away"),
         (
             [person(shift_ends_at=NOW + timedelta(minutes=25))],
             (),
             UnplacedReason.SHIFT_TOO_SHORT,
-            "no senior_social_worker or social_worker on shift long enough",
+            "no senior social worker or social worker on shift long enough to make the call",
         ),
-        ([person(open_task_count=2)], (), UnplacedReason.ALL_AT_CAPACITY, "holds 2 open"),
+        ([person(open_task_count=2)], (), UnplacedReason.ALL_AT_CAPACITY, "holds 2 open call-backs"),
     ],
 )
 def test_a_task_left_unplaced_comes_with_the_reason_a_manager_needs(staff, needs, reason, words):

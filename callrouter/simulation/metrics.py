@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TypeVar
 
 from callrouter.domain.vocabulary import Level, Role
 from callrouter.simulation.model import CALLBACK_TIMESCALES, RunResult
+
+Group = TypeVar("Group")  # a role, or a person's ref
 
 
 @dataclass(frozen=True)
@@ -79,14 +82,16 @@ def score(result: RunResult) -> RunScore:
     )
 
 
-def _utilisation(result: RunResult, group_of) -> dict:
+def _utilisation(result: RunResult, group_of: Callable[[str], Group]) -> dict[Group, float]:
     """Share of rostered time spent on call-backs, summed over whatever group_of(ref) names."""
-    rostered: dict = {}
-    busy: dict = {}
+    rostered: dict[Group, timedelta] = {}
+    busy: dict[Group, timedelta] = {}
     for shift in result.trace.shifts:
         group = group_of(shift.staff_ref)
         rostered[group] = rostered.get(group, timedelta(0)) + shift.duration
     for ref, spent in result.busy.items():
         group = group_of(ref)
         busy[group] = busy.get(group, timedelta(0)) + spent
-    return {group: busy.get(group, timedelta(0)) / total for group, total in rostered.items() if total}
+    return {
+        group: busy.get(group, timedelta(0)) / total for group, total in rostered.items() if total
+    }

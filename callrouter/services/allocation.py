@@ -48,11 +48,7 @@ def allocate_pending(uow: UnitOfWork, now: datetime,
                      rules: AllocationRules = DEFAULT_RULES) -> list[Assignment]:
     """Give every unallocated task that someone can take to the right person; commit once."""
     _take_allocator_lock(uow, now)
-    session = uow.session
-    # Plain rows, not ORM objects: the pool can hold a thousand tasks and is read each time.
-    tasks = session.execute(
-        select(*TASK_COLUMNS).where(Task.status == "unallocated")
-    ).all()
+    tasks = _unallocated_rows(uow)
     if not tasks:
         uow.commit()
         return []
@@ -73,9 +69,7 @@ def allocate_pending(uow: UnitOfWork, now: datetime,
 def waiting_reasons(uow: UnitOfWork, now: datetime,
                     rules: AllocationRules = DEFAULT_RULES) -> dict[int, str]:
     """Say, for each unallocated task, why nobody on shift can be given it now."""
-    tasks = uow.session.execute(
-        select(*TASK_COLUMNS).where(Task.status == "unallocated")
-    ).all()
+    tasks = _unallocated_rows(uow)
     if not tasks:
         return {}
     candidates = on_duty_candidates(uow, now)
@@ -89,6 +83,14 @@ def waiting_reasons(uow: UnitOfWork, now: datetime,
         # None: someone could take it, and the next allocation (within a minute) will.
         reasons[task.id] = unplaced.message if unplaced else "about to be given out"
     return reasons
+
+
+def _unallocated_rows(uow: UnitOfWork) -> list:
+    """Return every unallocated task as a row of TASK_COLUMNS."""
+    # Plain rows, not ORM objects: the pool can hold a thousand tasks and is read each time.
+    return uow.session.execute(
+        select(*TASK_COLUMNS).where(Task.status == "unallocated")
+    ).all()
 
 
 def _claim(uow: UnitOfWork, plan: list[Assignment], now: datetime) -> list[Assignment]:

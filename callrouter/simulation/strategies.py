@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Protocol
 
 from callrouter.domain.allocation import (
-    DEFAULT_LEAD_TIME,
     Candidate,
     plan_assignments,
     priority_order,
     reallocation_needed,
 )
-from callrouter.domain.vocabulary import Role
 from callrouter.simulation.model import CallbackRequest
 
 Held = tuple[CallbackRequest, str]  # a request and the person holding it, not yet started
@@ -43,53 +41,33 @@ class EarliestDeadlineFirst:
     """The production policy from callrouter.domain.allocation, called exactly as the DB would."""
 
     def __init__(
-        self,
-        name: str = "edf",
-        *,
-        capacity_per_person: int | None = 2,
-        lead_time: timedelta = DEFAULT_LEAD_TIME,
-        allow_overrun: bool = False,
-        overdue_yields_to: timedelta | None = None,
-        stand_ins: tuple[tuple[Role, Role], ...] = (),
-        stand_in_within: timedelta = timedelta(0),
-        leaving_soon_within: timedelta | None = None,
+        self, name: str = "edf", *, capacity_per_person: int | None = 2, **planning
     ) -> None:
+        """Take plan_assignments' keyword options, as AllocationRules.planning_options gives."""
         self.name = name
-        self.capacity_per_person = capacity_per_person
-        self.lead_time = lead_time
-        self.allow_overrun = allow_overrun
-        self.overdue_yields_to = overdue_yields_to
-        self.stand_ins = stand_ins
-        self.stand_in_within = stand_in_within
-        self.leaving_soon_within = leaving_soon_within
+        self.planning = {"capacity_per_person": capacity_per_person, **planning}
 
     def release(
         self, held: Sequence[Held], people: Sequence[Candidate], now: datetime
     ) -> list[str]:
         tasks = [request.as_open_task(held_by=holder) for request, holder in held]
-        releases = reallocation_needed(tasks, people, now, allow_overrun=self.allow_overrun)
+        allow_overrun = self.planning.get("allow_overrun", False)
+        releases = reallocation_needed(tasks, people, now, allow_overrun=allow_overrun)
         return [release.task_id for release in releases]
 
     def assign(
         self, pool: Sequence[CallbackRequest], people: Sequence[Candidate], now: datetime
     ) -> list[tuple[str, str]]:
         plan = plan_assignments(
-            [request.as_open_task() for request in pool],
-            people,
-            now,
-            capacity_per_person=self.capacity_per_person,
-            lead_time=self.lead_time,
-            allow_overrun=self.allow_overrun,
-            overdue_yields_to=self.overdue_yields_to,
-            stand_ins=self.stand_ins,
-            stand_in_within=self.stand_in_within,
-            leaving_soon_within=self.leaving_soon_within,
+            [request.as_open_task() for request in pool], people, now, **self.planning
         )
         return [(a.task_id, a.staff_id) for a in plan]
 
     def next_call(self, held: Sequence[CallbackRequest], now: datetime) -> CallbackRequest:
         by_id = {request.id: request for request in held}
         tasks = priority_order(
-            [request.as_open_task() for request in held], now, self.overdue_yields_to
+            [request.as_open_task() for request in held],
+            now,
+            self.planning.get("overdue_yields_to"),
         )
         return by_id[tasks[0].id]

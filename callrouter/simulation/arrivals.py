@@ -141,15 +141,16 @@ def build_trace(
 def _draw_absences(
     rota: Rota, starts_at: datetime, ends_at: datetime, rate: float, seed: int
 ) -> set[tuple[str, date]]:
-    rng = random.Random(f"{seed}:absences")
     absences: set[tuple[str, date]] = set()
-    day = starts_at.astimezone(LONDON).date() - timedelta(days=1)
-    last_day = ends_at.astimezone(LONDON).date()
-    while day <= last_day:
-        for member in rota.staff:
+    first_day = starts_at.astimezone(LONDON).date() - timedelta(days=1)
+    days = (ends_at.astimezone(LONDON).date() - first_day).days + 1
+    for member in rota.staff:
+        # One stream per person: adding someone to the rota (a third social worker, the EDT)
+        # leaves everyone else's sick days as they were, so two rotas compare like for like.
+        rng = random.Random(f"{seed}:absences:{member.ref}")
+        for offset in range(days):
             if rng.random() < rate:
-                absences.add((member.ref, day))
-        day += timedelta(days=1)
+                absences.add((member.ref, first_day + timedelta(days=offset)))
     return absences
 
 

@@ -8,13 +8,14 @@ testable by hand and lets the simulation run exactly the code production runs.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from callrouter.domain.vocabulary import ROLES_ABLE_TO_ACT_AS, Role, Skill
 
 DEFAULT_LEAD_TIME = timedelta(minutes=10)
+NO_SKILLS: frozenset[Skill] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,11 @@ class AllocationRules:
     # call-backs while its managers watch the clock (bench/RESULTS.md).
     stand_ins: tuple[tuple[Role, Role], ...] = ((Role.SOCIAL_WORKER, Role.PRACTICE_MANAGER),)
     stand_in_within: timedelta = timedelta(hours=1)
+    # When the office has shut, the Emergency Duty Team covers: a call-back whose flow level
+    # asks for out-of-hours cover (s47) that nobody else can take goes, on the same terms as a
+    # stand-in, to one of these roles on shift. Without it an s47 call-back taken at 17:25 on
+    # a Friday waited for Monday while escalations went to an empty console (bench/RESULTS.md).
+    out_of_hours_cover: tuple[Role, ...] = (Role.EDT_SOCIAL_WORKER,)
     # Someone leaving within this takes a tie first, keeping those who stay free for what comes
     # in before the desk thins out (best fit); otherwise ties go to whoever has been given
     # fewest call-backs this shift, so the day's work is shared.
@@ -58,6 +64,7 @@ class AllocationRules:
             overdue_yields_to=self.overdue_yields_to,
             stand_ins=self.stand_ins,
             stand_in_within=self.stand_in_within,
+            out_of_hours_cover=self.out_of_hours_cover,
             leaving_soon_within=self.leaving_soon_within,
         )
 
@@ -76,6 +83,7 @@ class OpenTask:
     received_at: datetime
     expected_minutes: float = 20.0
     held_by: str | None = None
+    out_of_hours_cover: bool = False  # the Emergency Duty Team may make it when the office cannot
 
 
 @dataclass(frozen=True)
@@ -163,9 +171,17 @@ def stand_in_roles(stand_ins: Iterable[tuple[Role, Role]]) -> dict[Role, frozens
     return {role: frozenset(standing_in) for role, standing_in in roles.items()}
 
 
-def roles_able_to_take(role: Role, stand_ins: Iterable[tuple[Role, Role]] = ()) -> frozenset[Role]:
-    """Return every role that may ever make a call-back for this role, stand-ins included."""
-    return ROLES_ABLE_TO_ACT_AS[role] | stand_in_roles(stand_ins).get(role, frozenset())
+def roles_able_to_take(
+    role: Role,
+    stand_ins: Iterable[tuple[Role, Role]] = (),
+    out_of_hours_cover: Iterable[Role] = (),
+) -> frozenset[Role]:
+    """Return every role that may ever make a call-back for this role, stand-ins included.
+
+    Pass out_of_hours_cover only for a task whose level asks for out-of-hours cover.
+    """
+    standing_in = stand_in_roles(stand_ins).get(role, frozenset())
+    return ROLES_ABLE_TO_ACT_AS[role] | standing_in | frozenset(out_of_hours_cover)
 
 
 def deadline_order(task: OpenTask) -> tuple[datetime, datetime, str]:
@@ -203,6 +219,7 @@ def plan_assignments(
     overdue_yields_to: timedelta | None = None,
     stand_ins: Iterable[tuple[Role, Role]] = (),
     stand_in_within: timedelta = timedelta(0),
+    out_of_hours_cover: Iterable[Role] = (),
     leaving_soon_within: timedelta | None = None,
 ) -> list[Assignment]:
     """Give unheld tasks, earliest deadline first, to the least loaded eligible person."""
@@ -210,7 +227,8 @@ def plan_assignments(
     # on shift until now + expected minutes + lead_time (with allow_overrun, only until
     # now + lead_time: they start the call in their shift and may finish it after). A
     # stand-in role is eligible only for a task nobody else can take that is due within
-    # stand_in_within or already breached.
+    # stand_in_within or already breached; so is an out_of_hours_cover role, for a task that
+    # asks for that cover, whatever its skills (out of hours there is nobody else).
     pool = priority_order(
         (task for task in tasks if task.held_by is None), now, overdue_yields_to
     )
@@ -225,6 +243,8 @@ def plan_assignments(
     ties = _TieBreak(allow_overrun, leaving_soon_until, taken)
     groups = _EligibleGroups(people, ROLES_ABLE_TO_ACT_AS, ties)
     standing_in = _EligibleGroups(people, stand_in_roles(stand_ins), ties)
+    cover = frozenset(out_of_hours_cover)
+    covering = _EligibleGroups(people, {role: cover for role in Role}, ties)
     stand_in_until = now + stand_in_within
     plan: list[Assignment] = []
     for task in pool:
@@ -234,6 +254,10 @@ def plan_assignments(
         chosen = groups.least_loaded(task, needed_until, loads, capacity_per_person)
         if chosen is None and task.due_at <= stand_in_until:
             chosen = standing_in.least_loaded(task, needed_until, loads, capacity_per_person)
+            if chosen is None and task.out_of_hours_cover and cover:
+                chosen = covering.least_loaded(
+                    replace(task, skills=NO_SKILLS), needed_until, loads, capacity_per_person
+                )
         if chosen is None:
             continue
         loads[chosen] += 1
@@ -341,12 +365,67 @@ def explain_unplaced(
     capacity_per_person: int | None = None,
     lead_time: timedelta = DEFAULT_LEAD_TIME,
     allow_overrun: bool = False,
+    stand_ins: Iterable[tuple[Role, Role]] = (),
+    stand_in_within: timedelta = timedelta(0),
+    out_of_hours_cover: Iterable[Role] = (),
 ) -> Unplaced | None:
-    """Say why nobody could take this task after the planned assignments; None if someone could."""
+    """Say why nobody could take this task after the planned assignments; None if someone could.
+
+    The reason is about the roles the task names; when someone on shift could stand in (or
+    cover out of hours) the sentence says when they will, or None if they can take it now.
+    """
     people = list(candidates)
+    cover = frozenset(out_of_hours_cover)
     planned: dict[str, int] = {}
     for assignment in assignments:
         planned[assignment.staff_id] = planned.get(assignment.staff_id, 0) + 1
+    needed_until = needed_on_shift_until(task, now, lead_time, allow_overrun)
+    unplaced = _why_no_named_role(task, people, planned, needed_until, capacity_per_person)
+    if unplaced is None:
+        return None
+    backup_roles = stand_in_roles(stand_ins).get(task.role, frozenset())
+    if task.out_of_hours_cover:
+        backup_roles |= cover
+    backups = [
+        p for p in people
+        if p.role in backup_roles and p.available and p.shift_ends_at >= needed_until
+        and (task.skills <= p.skills or p.role in cover)
+    ]
+    if not backups:
+        return unplaced
+    words = " or ".join(sorted({_ROLE_WORDS.get(p.role, p.role.replace("_", " ")) for p in backups}))
+    if task.due_at > now + stand_in_within:
+        article = "an" if words[0].lower() in "aeiou" else "a"
+        note = f"; {article} {words} on shift will take it if it is still waiting when it is due within "
+        note += _span_words(stand_in_within)
+    elif capacity_per_person is None or any(
+        p.open_task_count + planned.get(p.id, 0) < capacity_per_person for p in backups
+    ):
+        return None  # the next allocation gives it to the stand-in
+    else:
+        note = f"; every {words} on shift who could stand in is busy too"
+    return replace(unplaced, message=unplaced.message + note)
+
+
+_ROLE_WORDS = {Role.EDT_SOCIAL_WORKER: "Emergency Duty Team social worker"}
+
+
+def _span_words(span: timedelta) -> str:
+    minutes = round(span.total_seconds() / 60)
+    if minutes == 60:
+        return "the hour"
+    if minutes % 60 == 0:
+        return f"{minutes // 60} hours"
+    return f"{minutes} minutes"
+
+
+def _why_no_named_role(
+    task: OpenTask,
+    people: list[Candidate],
+    planned: dict[str, int],
+    needed_until: datetime,
+    capacity_per_person: int | None,
+) -> Unplaced | None:
     roles = _role_words(task.role)
     able = [p for p in people if p.role in ROLES_ABLE_TO_ACT_AS[task.role]]
     if not able:
@@ -361,7 +440,6 @@ def explain_unplaced(
         return Unplaced(
             task.id, UnplacedReason.NOBODY_AVAILABLE, f"every {roles} who could take it is away"
         )
-    needed_until = needed_on_shift_until(task, now, lead_time, allow_overrun)
     staying = [p for p in present if p.shift_ends_at >= needed_until]
     if not staying:
         return Unplaced(

@@ -36,6 +36,9 @@ class Role(StrEnum):
     EARLY_HELP_WORKER = "early_help_worker"
     IDVA = "idva"
     CUSTOMER_ACCESS_ADVISOR = "customer_access_advisor"
+    # A social worker of the out-of-hours Emergency Duty Team, on the rota for evenings, nights
+    # and weekends; given only the urgent call-backs the front door cannot make itself.
+    EDT_SOCIAL_WORKER = "edt_social_worker"
 
 
 # Who may take a task meant for a role: a senior can do a social worker's call-back,
@@ -48,6 +51,7 @@ ROLES_ABLE_TO_ACT_AS: dict[Role, frozenset[Role]] = {
     Role.EARLY_HELP_WORKER: frozenset({Role.EARLY_HELP_WORKER, Role.EARLY_HELP_OFFICER}),
     Role.IDVA: frozenset({Role.IDVA}),
     Role.CUSTOMER_ACCESS_ADVISOR: frozenset({Role.CUSTOMER_ACCESS_ADVISOR}),
+    Role.EDT_SOCIAL_WORKER: frozenset({Role.EDT_SOCIAL_WORKER}),
 }
 
 

@@ -271,6 +271,84 @@ def test_the_most_urgent_call_back_gets_the_one_manager_free():
     assert plan == [Assignment("sooner", "pm")]
 
 
+def covered(id="s47", due_in=timedelta(minutes=50), skills=(), waited=timedelta(minutes=10)):
+    return replace(task(id, skills=skills, due_in=due_in, waited=waited), out_of_hours_cover=True)
+
+
+def test_the_edt_makes_an_urgent_call_back_the_front_door_cannot_whatever_its_skills():
+    # 17:10 on a Friday: the last duty social worker has signed off, the EDT is on.
+    edt = person("edt", Role.EDT_SOCIAL_WORKER)
+    staff = [edt, person("sw", shift_ends_at=NOW - timedelta(minutes=10))]
+    high_risk_abuse = covered("da-high", skills={Skill.DOMESTIC_ABUSE})
+
+    plan = plan_assignments([covered(due_in=timedelta(minutes=40)), high_risk_abuse], staff, NOW,
+                            **PRODUCTION_RULES.planning_options())
+
+    assert plan == [Assignment("s47", "edt")]  # one at a time: the cap is 1
+    assert plan_assignments([high_risk_abuse], staff, NOW,
+                            **PRODUCTION_RULES.planning_options()) == [
+        Assignment("da-high", "edt")
+    ]
+
+
+def test_the_edt_takes_only_covered_call_backs_nobody_else_can_take_near_their_deadline():
+    edt = person("edt", Role.EDT_SOCIAL_WORKER)
+    options = {**PRODUCTION_RULES.planning_options(), "capacity_per_person": None}
+    public_breached = task("public", due_in=timedelta(minutes=-5), waited=timedelta(hours=24))
+    s47_hours_away = covered("s47-later", due_in=timedelta(hours=3))
+
+    assert plan_assignments([public_breached, s47_hours_away], [edt], NOW, **options) == []
+    # A free social worker, or a practice manager standing in, comes before the EDT.
+    assert plan_assignments([covered()], [edt, person("sw")], NOW, **options) == [
+        Assignment("s47", "sw")
+    ]
+    manager = person("pm", Role.PRACTICE_MANAGER)
+    assert plan_assignments([covered()], [edt, manager], NOW, **options) == [
+        Assignment("s47", "pm")
+    ]
+    assert plan_assignments([covered()], [edt], NOW, **{**options, "out_of_hours_cover": ()}) == []
+
+
+def test_the_edt_counts_among_who_may_take_an_urgent_call_back():
+    rules = PRODUCTION_RULES
+    assert Role.EDT_SOCIAL_WORKER in roles_able_to_take(
+        Role.SOCIAL_WORKER, rules.stand_ins, rules.out_of_hours_cover
+    )
+    assert Role.EDT_SOCIAL_WORKER not in roles_able_to_take(Role.SOCIAL_WORKER, rules.stand_ins)
+
+
+def test_the_reason_a_call_back_waits_says_when_a_stand_in_will_take_it():
+    rules = PRODUCTION_RULES
+    options = {
+        "capacity_per_person": 1, "lead_time": rules.lead_time, "allow_overrun": True,
+        "stand_ins": rules.stand_ins, "stand_in_within": rules.stand_in_within,
+        "out_of_hours_cover": rules.out_of_hours_cover,
+    }
+    busy_sw = person("sw", open_task_count=1)
+    manager = person("pm", Role.PRACTICE_MANAGER)
+
+    later = explain_unplaced(task("public", due_in=timedelta(hours=5)), [busy_sw, manager],
+                             NOW, **options)
+    assert later is not None and later.reason == UnplacedReason.ALL_AT_CAPACITY
+    assert later.message.endswith(
+        "; a practice manager on shift will take it if it is still waiting when it is due "
+        "within the hour"
+    )
+    assert explain_unplaced(task("s47"), [busy_sw, manager], NOW, **options) is None
+    busy_manager = replace(manager, open_task_count=1)
+    both_busy = explain_unplaced(task("s47"), [busy_sw, busy_manager], NOW, **options)
+    assert both_busy is not None and both_busy.message.endswith("who could stand in is busy too")
+    # Out of hours the same sentence names the EDT, for the call-backs it covers.
+    edt = person("edt", Role.EDT_SOCIAL_WORKER)
+    waiting = explain_unplaced(covered(due_in=timedelta(hours=2)), [edt], NOW, **options)
+    assert waiting is not None and waiting.reason == UnplacedReason.NO_ROLE
+    assert "an Emergency Duty Team social worker on shift will take it" in waiting.message
+    public = explain_unplaced(task("public", due_in=timedelta(hours=2)), [edt], NOW, **options)
+    assert public is not None and public.message == (
+        "no senior social worker or social worker on shift now"
+    )
+
+
 def test_production_rules_let_a_practice_manager_stand_in_for_a_social_worker():
     options = PRODUCTION_RULES.planning_options()
     s47 = task("s47", due_in=timedelta(minutes=50))

@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from callrouter.db.types import UTCDateTime
@@ -115,6 +125,8 @@ class Task(Base):
     role: Mapped[str] = mapped_column(String(32))
     level: Mapped[str | None] = mapped_column(String(32))
     skill: Mapped[str | None] = mapped_column(String(32))
+    # The flow's level asks for the Emergency Duty Team to make it when the office cannot.
+    out_of_hours_cover: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     callback_number: Mapped[str | None] = mapped_column(String(32))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # unallocated -> allocated -> completed | unable_to_contact | cancelled; never expires

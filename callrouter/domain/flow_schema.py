@@ -88,6 +88,9 @@ FLOW_SCHEMA = {
                     "role": {"type": "string"},
                     "team": {"type": "string"},
                     "callback_if_abandoned": {"type": "boolean"},
+                    # When nobody at the front door can make the call-back before it falls due
+                    # (the office has shut), the Emergency Duty Team on the rota makes it.
+                    "out_of_hours_cover": {"type": "boolean"},
                     # Who may take the call-back beyond the role (the allocator matches it
                     # against staff skills); the Task has no column yet, so a flow also sets
                     # it in the contact's answers.

@@ -18,6 +18,7 @@ from sqlalchemy import case, func, or_, select, update
 from callrouter.db.console_models import TaskReallocation
 from callrouter.db.models import AllocatorLock, DialLock, Shift, Staff, Task
 from callrouter.domain.allocation import (
+    NO_SKILLS,
     PRODUCTION_RULES,
     AllocationRules,
     Assignment,
@@ -38,7 +39,6 @@ OPEN_STATUSES = ("unallocated", "allocated")
 KEEPS_HELD_WORK = ("available", "busy")  # busy: on a call, keeps what they hold
 SKILLS = {skill.value: skill for skill in Skill}
 ROLES = {role.value: role for role in Role}
-NO_SKILLS: frozenset[Skill] = frozenset()  # busy people keep what they hold; only available get more
 
 
 DEFAULT_RULES = PRODUCTION_RULES
@@ -78,7 +78,8 @@ def waiting_reasons(uow: UnitOfWork, now: datetime,
         unplaced = explain_unplaced(
             _open_task(task, rules), candidates, now,
             capacity_per_person=rules.capacity_per_person, lead_time=rules.lead_time,
-            allow_overrun=rules.allow_overrun,
+            allow_overrun=rules.allow_overrun, stand_ins=rules.stand_ins,
+            stand_in_within=rules.stand_in_within, out_of_hours_cover=rules.out_of_hours_cover,
         )
         # None: someone could take it, and the next allocation (within a minute) will.
         reasons[task.id] = unplaced.message if unplaced else "about to be given out"
@@ -155,7 +156,7 @@ def release_unreachable_holders(uow: UnitOfWork, now: datetime,
 
 
 TASK_COLUMNS = (Task.id, Task.role, Task.level, Task.skill, Task.due_at, Task.created_at,
-                Task.assignee_id)
+                Task.assignee_id, Task.out_of_hours_cover)
 
 RELEASE_WORDS = {
     ReleaseReason.SIGNED_OFF: "released automatically: the holder signed off",
@@ -279,6 +280,7 @@ def _open_task(task, rules: AllocationRules,
         received_at=task.created_at,
         expected_minutes=(minutes or {}).get(task.level) or rules.minutes_for(task.level),
         held_by=str(task.assignee_id) if task.assignee_id else None,
+        out_of_hours_cover=bool(task.out_of_hours_cover),
     )
 
 

@@ -101,6 +101,7 @@ def create_callback(
         role=rules.get("role", Role.SOCIAL_WORKER),
         level=level,
         skill=rules.get("skill") or contact.answers.get("skill"),
+        out_of_hours_cover=bool(rules.get("out_of_hours_cover")),
         callback_number=contact.answers.get("callback_number"),
         due_at=due_time(flow, level, now),
         status="unallocated",

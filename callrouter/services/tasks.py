@@ -92,11 +92,13 @@ def holdings(session: Session) -> list[tuple[Staff, int]]:
 
 
 def eligible_staff(session: Session, task: Task) -> list[Staff]:
-    """Return the people whose role lets them take this task, stand-ins included."""
+    """Return the people whose role lets them take this task, stand-ins and EDT cover included."""
     # A manager choosing by name may give a social worker's call-back to a practice manager
-    # at any time; the allocator does so by itself only near the deadline.
+    # (or an urgent one to the Emergency Duty Team) at any time; the allocator does so by
+    # itself only near the deadline.
+    cover = PRODUCTION_RULES.out_of_hours_cover if task.out_of_hours_cover else ()
     try:
-        roles = roles_able_to_take(Role(task.role), PRODUCTION_RULES.stand_ins)
+        roles = roles_able_to_take(Role(task.role), PRODUCTION_RULES.stand_ins, cover)
     except (KeyError, ValueError):
         roles = frozenset({task.role})
     return list(session.scalars(

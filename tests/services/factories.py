@@ -24,12 +24,13 @@ def create_staff(uow, ref: str, role: str, *, starts: datetime, hours: float = 8
 
 def create_task(uow, *, created: datetime, due_in: timedelta = timedelta(hours=1),
                 role: str = "social_worker", level: str = "s47", skill: str | None = None,
-                status: str = "unallocated", assignee: Staff | None = None) -> Task:
+                status: str = "unallocated", assignee: Staff | None = None,
+                out_of_hours_cover: bool = False) -> Task:
     contact = Contact(reference=f"T{next(_references):05d}", flow_name="default",
                       channel="phone", answers={}, created_at=created, updated_at=created)
     task = Task(contact=contact, role=role, level=level, skill=skill, due_at=created + due_in,
                 status=status, assignee=assignee, created_at=created,
-                callback_number="+447400123456")
+                callback_number="+447400123456", out_of_hours_cover=out_of_hours_cover)
     uow.session.add(task)
     uow.session.flush()
     return task

@@ -14,7 +14,9 @@ from callrouter.services.allocation import (
     allocate_task,
     release_unreachable_holders,
     set_availability,
+    waiting_reasons,
 )
+from callrouter.services.tasks import eligible_staff
 from callrouter.services.unit_of_work import NoDispatcher
 from tests.services.factories import create_staff, create_task
 
@@ -151,6 +153,42 @@ def test_a_practice_manager_on_shift_stands_in_for_an_s47_no_social_worker_can_t
         allocate_pending(uow, NOW)
     assert _holder(runtime, s47) == ("allocated", "pm")
     assert _holder(runtime, public) == ("unallocated", None)  # it can wait for a social worker
+
+
+def test_after_the_office_shuts_the_edt_is_given_the_urgent_call_backs_left_waiting(runtime):
+    # The last social worker signed off at 17:00 with an s47 call-back still waiting; the
+    # EDT came on. Without the hand-over it would wait for the next office day.
+    five_past_five = NOW.replace(hour=17, minute=5)
+    with _uow(runtime) as uow:
+        create_staff(uow, "sw", "social_worker", starts=NOW.replace(hour=9))
+        create_staff(uow, "edt", "edt_social_worker", starts=NOW.replace(hour=17), hours=16)
+        s47 = create_task(uow, created=NOW.replace(hour=16, minute=30),
+                          out_of_hours_cover=True).id
+        breached_public = create_task(uow, created=five_past_five - timedelta(hours=25),
+                                      due_in=timedelta(hours=24), level="public_concern").id
+        uow.commit()
+
+    with _uow(runtime) as uow:
+        allocate_pending(uow, five_past_five)
+        reasons = waiting_reasons(uow, five_past_five)
+    assert _holder(runtime, s47) == ("allocated", "edt")
+    assert _holder(runtime, breached_public) == ("unallocated", None)  # not the EDT's work
+    assert reasons == {breached_public: "no senior social worker or social worker on shift now"}
+
+
+def test_a_manager_may_hand_the_edt_only_the_call_backs_it_covers(runtime):
+    with _uow(runtime) as uow:
+        for ref, role in (("sw", "social_worker"), ("pm", "practice_manager"),
+                          ("edt", "edt_social_worker"), ("eh", "early_help_officer")):
+            create_staff(uow, ref, role, starts=EARLIER)
+        s47 = create_task(uow, created=NOW, out_of_hours_cover=True)
+        public = create_task(uow, created=NOW, level="public_concern")
+
+        def choices(task):
+            return {staff.ref for staff in eligible_staff(uow.session, task)}
+
+        assert choices(s47) == {"sw", "pm", "edt"}
+        assert choices(public) == {"sw", "pm"}
 
 
 def test_back_to_back_shifts_count_as_one_stretch_of_work(runtime):

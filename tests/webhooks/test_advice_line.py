@@ -222,6 +222,7 @@ def test_a_member_of_the_public_with_a_child_at_risk_now_can_stay_anonymous_and_
     [task] = contact.tasks
     assert (task.level, task.role) == ("s47", "social_worker")
     assert task.due_at == MONDAY_10AM + timedelta(hours=1)
+    assert task.out_of_hours_cover  # the flow asks for the EDT if the office cannot make it
 
 
 def test_a_member_of_the_public_with_another_worry_gets_a_call_back_within_24_hours(dial, db):
@@ -237,6 +238,7 @@ def test_a_member_of_the_public_with_another_worry_gets_a_call_back_within_24_ho
     [task] = only_contact(db).tasks
     assert task.level == "public_concern"
     assert task.due_at == MONDAY_10AM + timedelta(hours=24)
+    assert not task.out_of_hours_cover  # it waits for the office, not the EDT
 
 
 def test_a_call_to_an_unknown_number_is_answered_by_the_default_flow(dial, db):

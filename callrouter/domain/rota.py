@@ -131,6 +131,24 @@ class Rota:
         return [s for s in join_touching(nearby) if s.starts_at <= moment < s.ends_at]
 
 
+def join_rotas(rotas: Iterable[Rota]) -> Rota:
+    """Put rotas kept apart (the front door's, the EDT's) together as one.
+
+    A staff_ref in two rotas must be the same person in both, as within one rota.
+    """
+    staff: dict[str, StaffMember] = {}
+    patterns: list[ShiftPattern] = []
+    for rota in rotas:
+        for member in rota.staff:
+            earlier = staff.setdefault(member.ref, member)
+            if earlier != member:
+                raise ValueError(
+                    f"staff_ref {member.ref!r} is a different person in two of the rotas"
+                )
+        patterns.extend(rota.patterns)
+    return Rota(staff=tuple(staff.values()), patterns=tuple(patterns))
+
+
 def _require_aware(moment: datetime, name: str) -> None:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"{name} must be timezone-aware, got {moment.isoformat()}")

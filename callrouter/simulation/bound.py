@@ -161,8 +161,13 @@ def miss_lower_bound(
 def _eligible_staff(request: CallbackRequest, staff: Iterable[StaffMember]) -> frozenset[str]:
     # Everyone any strategy may ever give it to, stand-ins included: a bound over more people
     # than a strategy uses is still a bound on that strategy.
-    able = roles_able_to_take(request.role, PRODUCTION_RULES.stand_ins)
-    return frozenset(m.ref for m in staff if m.role in able and request.skills <= m.skills)
+    rules = PRODUCTION_RULES
+    cover = frozenset(rules.out_of_hours_cover if request.out_of_hours_cover else ())
+    able = roles_able_to_take(request.role, rules.stand_ins)
+    return frozenset(
+        m.ref for m in staff
+        if (m.role in able and request.skills <= m.skills) or m.role in cover
+    )
 
 
 def _pool_staff(groups: Iterable[frozenset[str]]) -> dict[str, str]:

@@ -14,6 +14,7 @@ from callrouter.simulation.metrics import RunScore
 from callrouter.simulation.report import Comparison, render_svg, render_text
 from callrouter.simulation.runner import (
     DEFAULT_CAPACITY,
+    SHIPPED_COVER_ROTAS,
     SHIPPED_ROTAS,
     STRATEGY_NAMES,
     compare,
@@ -60,7 +61,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--rota",
         default="duty_desk",
-        help=f"a shipped rota ({', '.join(SHIPPED_ROTAS)}) or the path of a rota CSV",
+        help=f"a shipped rota ({', '.join(SHIPPED_ROTAS)}) or the path of a rota CSV; join "
+        f"rotas with + (duty_desk+{SHIPPED_COVER_ROTAS[0]} adds the Emergency Duty Team's "
+        "evenings, nights and weekends)",
     )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(

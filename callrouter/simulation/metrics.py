@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -38,6 +39,7 @@ class RunScore:
     weighted_misses: int
     utilisation: Mapping[Role, float]  # share of rostered time spent on call-backs
     utilisation_by_person: Mapping[str, float] = field(default_factory=dict)
+    made_by_role: Mapping[Role, int] = field(default_factory=dict)  # call-backs each role made
 
     def level(self, level: Level) -> LevelScore:
         """Return the score for one level."""
@@ -79,6 +81,7 @@ def score(result: RunResult) -> RunScore:
         weighted,
         _utilisation(result, role_of.__getitem__),
         _utilisation(result, lambda ref: ref),
+        dict(Counter(role_of[call.staff_ref] for call in result.calls.values())),
     )
 
 

@@ -31,6 +31,10 @@ CALLBACK_ROLES: Mapping[Level, Role] = MappingProxyType(
     }
 )
 
+# As the shipped flows mark s47 `out_of_hours_cover`: the Emergency Duty Team on the rota may
+# make it when nobody at the front door can.
+OUT_OF_HOURS_COVER_LEVELS = frozenset({Level.S47})
+
 MISS_WEIGHTS: Mapping[Level, int] = MappingProxyType(
     {Level.S47: 10, Level.PUBLIC_CONCERN: 1, Level.LEVEL2: 1}
 )
@@ -53,6 +57,10 @@ class CallbackRequest:
     def weight(self) -> int:
         return MISS_WEIGHTS.get(self.level, 1)
 
+    @property
+    def out_of_hours_cover(self) -> bool:
+        return self.level in OUT_OF_HOURS_COVER_LEVELS
+
     def as_open_task(self, held_by: str | None = None) -> OpenTask:
         """Describe this request the way the allocation policy sees a task."""
         return OpenTask(
@@ -63,6 +71,7 @@ class CallbackRequest:
             received_at=self.received_at,
             expected_minutes=self.expected_minutes,
             held_by=held_by,
+            out_of_hours_cover=self.out_of_hours_cover,
         )
 
 
@@ -81,7 +90,7 @@ class Trace:
     absences: tuple[tuple[str, date], ...]
     requests: tuple[CallbackRequest, ...]
     calls_by_level: Mapping[Level, int] = field(default_factory=dict)
-    sent_to_edt: int = 0  # s47 calls taken when no social worker could act: out of hours
+    sent_to_edt: int = 0  # s47 calls told to ring the EDT: no social worker could act
 
 
 @dataclass(frozen=True)

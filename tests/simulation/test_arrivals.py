@@ -82,6 +82,20 @@ def test_sick_days_take_shifts_off_the_rota():
     assert not any(r.level == Level.S47 for r in everyone_sick.requests)
 
 
+def test_adding_someone_to_the_rota_leaves_everyone_elses_week_as_it_was():
+    # "What if the EDT covered?" must compare the same week: the same calls and sick days.
+    desk = week(seed=4)
+    covered = week(seed=4, rota_name="duty_desk+edt")
+    desk_refs = {member.ref for member in desk.staff}
+
+    assert covered.requests == desk.requests
+    assert [a for a in covered.absences if a[0] in desk_refs] == list(desk.absences)
+    assert [s for s in covered.shifts if s.staff_ref in desk_refs] == list(desk.shifts)
+    assert {m.role for m in covered.staff} - {m.role for m in desk.staff} == {
+        Role.EDT_SOCIAL_WORKER
+    }
+
+
 def test_a_surge_brings_about_twice_the_calls():
     normal = sum(week(load=1.0).calls_by_level.values())
     surge = sum(week(load=2.0).calls_by_level.values())

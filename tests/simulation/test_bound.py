@@ -1,6 +1,7 @@
 import itertools
 import math
 import random
+from dataclasses import replace
 
 import pytest
 from tests.simulation.tiny_traces import at, member, request, shift, trace
@@ -81,6 +82,29 @@ def test_a_practice_manager_counts_as_able_to_make_s47_call_backs_in_the_bounds(
     sw_only = run(with_manager, make_strategy("edf_sw_only"))
     assert score(sw_only).level(Level.S47).missed == 1
     assert {call.staff_ref for call in sw_only.calls.values()} == {"SW1"}
+
+
+def test_the_edt_counts_as_able_to_make_s47_call_backs_but_not_public_concerns():
+    # The duty social worker signs off at 17:00 with two s47 call-backs and a public concern
+    # unmade; the EDT comes on at 17:00.
+    closing = trace(
+        [member("SW1"), member("EDT1", Role.EDT_SOCIAL_WORKER)],
+        [shift("SW1", at(9), at(17)), shift("EDT1", at(17), at(23))],
+        [
+            request("s47-early", Level.S47, at(16, 10), 55),
+            request("s47-late", Level.S47, at(16, 30), 20),
+            replace(request("public", Level.PUBLIC_CONCERN, at(16, 55), 20), due_at=at(17, 30)),
+        ],
+    )
+
+    bounds = offline_bounds(closing)
+    edf = run(closing, make_strategy("edf"))
+
+    assert bounds.s47_misses == 0
+    assert score(edf).level(Level.S47).missed == 0
+    assert edf.calls["s47-late"].staff_ref == "EDT1"
+    assert "public" not in edf.calls  # nobody left who may make it: not the EDT's work
+    assert score(run(closing, make_strategy("edf_sw_only"))).level(Level.S47).missed == 1
 
 
 def test_a_request_nobody_on_the_rota_could_take_is_counted_as_unreachable():
@@ -180,7 +204,7 @@ def small_trace(rota_name, seed, load):
     )
 
 
-@pytest.mark.parametrize("rota_name", ["duty_desk", "lancashire_hub"])
+@pytest.mark.parametrize("rota_name", ["duty_desk", "lancashire_hub", "duty_desk+edt"])
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_no_strategy_ever_beats_the_offline_bounds(rota_name, seed):
     week = small_trace(rota_name, seed, load=3.0)

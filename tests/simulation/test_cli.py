@@ -41,6 +41,16 @@ def test_one_strategy_on_a_rota_file_at_a_numeric_load(tmp_path):
     assert list(summary["strategies"]) == ["edf"]
 
 
+def test_a_front_door_rota_joined_to_the_edt_rota_runs_as_one(tmp_path):
+    status = main(["--rota", "duty_desk+edt", "--days", "2", "--seed", "3", "--out", str(tmp_path)])
+
+    assert status == 0
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["rota"] == "duty_desk+edt"
+    report = (tmp_path / "report.txt").read_text()
+    assert "edt_social_worker" in report  # its time on call-backs is reported like anyone's
+
+
 def test_a_rota_with_a_bad_line_is_refused_naming_the_line(tmp_path, capsys):
     rota = tmp_path / "bad.csv"
     rota.write_text(

@@ -33,6 +33,7 @@ from callrouter.simulation.metrics import score
 from callrouter.simulation.model import Trace
 from callrouter.simulation.report import Comparison
 from callrouter.simulation.runner import (
+    SHIPPED_COVER_ROTAS,
     SHIPPED_ROTAS,
     STRATEGY_NAMES,
     compare,
@@ -41,7 +42,14 @@ from callrouter.simulation.runner import (
 )
 
 RATIO_TARGET = 1.10
-SOCIAL_WORK_ROLES = roles_able_to_take(Role.SOCIAL_WORKER, PRODUCTION_RULES.stand_ins)
+SOCIAL_WORK_ROLES = roles_able_to_take(
+    Role.SOCIAL_WORKER, PRODUCTION_RULES.stand_ins, PRODUCTION_RULES.out_of_hours_cover
+)
+# The issue's two front doors as it names them, and each with the Emergency Duty Team's own
+# rota (evenings, nights, weekends) joined on, as a real front door hands over when it shuts.
+BENCH_ROTAS = tuple(
+    rota for name in SHIPPED_ROTAS for rota in (name, f"{name}+{SHIPPED_COVER_ROTAS[0]}")
+)
 DECISION_TARGET_MS = 50.0
 
 
@@ -74,7 +82,7 @@ def _header(seeds: int) -> str:
         "## Run\n\n"
         f"- {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, Python {platform.python_version()}, "
         f"{platform.machine()}\n"
-        f"- rotas {', '.join(SHIPPED_ROTAS)}; loads normal (x{LOADS['normal']:g}) and surge "
+        f"- rotas {', '.join(BENCH_ROTAS)}; loads normal (x{LOADS['normal']:g}) and surge "
         f"(x{LOADS['surge']:g}); seeds 1..{seeds}; 7 days of calls from {DEFAULT_START}\n"
     )
 
@@ -94,7 +102,7 @@ Compared = dict[tuple[str, str], list[Comparison]]  # (rota, load name): one per
 def _compare_all(seeds: int) -> Compared:
     """Run every strategy and both bounds on each rota, load and seed, once."""
     compared: Compared = {}
-    for rota_name in SHIPPED_ROTAS:
+    for rota_name in BENCH_ROTAS:
         name, rota = load_named_rota(rota_name)
         for load_name, load in LOADS.items():
             traces = _traces(rota, name, load, seeds)
@@ -164,10 +172,19 @@ def _utilisation_line(comparisons: list[Comparison]) -> str:
         f"{ref} {statistics.mean(run.utilisation_by_person.get(ref, 0.0) for run in runs):.0%}"
         for ref in social_work
     ]
-    return (
+    line = (
         f"Rostered time spent on call-backs under `edf` (mean of traces): {', '.join(by_role)}; "
         f"each person who can make s47 call-backs: {', '.join(by_person)}."
     )
+    cover = PRODUCTION_RULES.out_of_hours_cover
+    if any(m.role in cover for m in comparisons[0].trace.staff):
+        made = sum(run.made_by_role.get(role, 0) for run in runs for role in cover)
+        s47 = sum(run.level(Level.S47).requests for run in runs)
+        line += (
+            f" The EDT made {made} of the {s47} s47 call-backs ({made / s47:.1%}): each one "
+            "no social worker or practice manager on shift was free to take."
+        )
+    return line
 
 
 def _information_section(compared: Compared) -> str:

@@ -38,9 +38,9 @@ class AllocationRules:
     # call-backs while its managers watch the clock (bench/RESULTS.md).
     stand_ins: tuple[tuple[Role, Role], ...] = ((Role.SOCIAL_WORKER, Role.PRACTICE_MANAGER),)
     stand_in_within: timedelta = timedelta(hours=1)
-    # When the office has shut, the Emergency Duty Team covers: a call-back whose flow level
-    # asks for out-of-hours cover (s47) that nobody else can take goes, on the same terms as a
-    # stand-in, to one of these roles on shift. Without it an s47 call-back taken at 17:25 on
+    # Out of hours the Emergency Duty Team covers: a call-back whose flow level asks for
+    # out-of-hours cover (s47) that nobody at the front door can take goes, on the same terms
+    # as a stand-in, to one of these roles on shift (the EDT's rota: evenings, nights, weekends). Without it an s47 call-back taken at 17:25 on
     # a Friday waited for Monday while escalations went to an empty console (bench/RESULTS.md).
     out_of_hours_cover: tuple[Role, ...] = (Role.EDT_SOCIAL_WORKER,)
     # Someone leaving within this takes a tie first, keeping those who stay free for what comes
@@ -393,11 +393,13 @@ def explain_unplaced(
     ]
     if not backups:
         return unplaced
-    words = " or ".join(sorted({_ROLE_WORDS.get(p.role, p.role.replace("_", " ")) for p in backups}))
+    words = " or ".join(sorted({_role_name(p.role) for p in backups}))
     if task.due_at > now + stand_in_within:
         article = "an" if words[0].lower() in "aeiou" else "a"
-        note = f"; {article} {words} on shift will take it if it is still waiting when it is due within "
-        note += _span_words(stand_in_within)
+        note = (
+            f"; {article} {words} on shift will take it if it is still waiting when it is due "
+            f"within {_span_words(stand_in_within)}"
+        )
     elif capacity_per_person is None or any(
         p.open_task_count + planned.get(p.id, 0) < capacity_per_person for p in backups
     ):
@@ -407,7 +409,11 @@ def explain_unplaced(
     return replace(unplaced, message=unplaced.message + note)
 
 
-_ROLE_WORDS = {Role.EDT_SOCIAL_WORKER: "Emergency Duty Team social worker"}
+_ROLE_NAMES = {Role.EDT_SOCIAL_WORKER: "Emergency Duty Team social worker"}
+
+
+def _role_name(role: Role) -> str:
+    return _ROLE_NAMES.get(role, role.replace("_", " "))
 
 
 def _span_words(span: timedelta) -> str:
@@ -460,7 +466,7 @@ def _why_no_named_role(
 
 
 def _role_words(role: Role) -> str:
-    return " or ".join(sorted(able.replace("_", " ") for able in ROLES_ABLE_TO_ACT_AS[role]))
+    return " or ".join(sorted(_role_name(able) for able in ROLES_ABLE_TO_ACT_AS[role]))
 
 
 def reallocation_needed(

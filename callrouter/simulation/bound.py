@@ -159,8 +159,8 @@ def miss_lower_bound(
 
 
 def _eligible_staff(request: CallbackRequest, staff: Iterable[StaffMember]) -> frozenset[str]:
-    # Everyone any strategy may ever give it to, stand-ins included: a bound over more people
-    # than a strategy uses is still a bound on that strategy.
+    # Everyone any strategy may ever give it to, stand-ins and the EDT (for what it covers)
+    # included: a bound over more people than a strategy uses is still a bound on it.
     rules = PRODUCTION_RULES
     cover = frozenset(rules.out_of_hours_cover if request.out_of_hours_cover else ())
     able = roles_able_to_take(request.role, rules.stand_ins)

@@ -7,7 +7,7 @@ testable by hand and lets the simulation run exactly the code production runs.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -15,7 +15,6 @@ from enum import StrEnum
 from callrouter.domain.vocabulary import ROLES_ABLE_TO_ACT_AS, Role, Skill
 
 DEFAULT_LEAD_TIME = timedelta(minutes=10)
-NO_SKILLS: frozenset[Skill] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -40,8 +39,9 @@ class AllocationRules:
     stand_in_within: timedelta = timedelta(hours=1)
     # Out of hours the Emergency Duty Team covers: a call-back whose flow level asks for
     # out-of-hours cover (s47) that nobody at the front door can take goes, on the same terms
-    # as a stand-in, to one of these roles on shift (the EDT's rota: evenings, nights, weekends). Without it an s47 call-back taken at 17:25 on
-    # a Friday waited for Monday while escalations went to an empty console (bench/RESULTS.md).
+    # as a stand-in, to one of these roles on shift (the EDT's evenings, nights, weekends).
+    # Without it an s47 call-back taken at 17:25 on a Friday waited for Monday while
+    # escalations went to an empty console (bench/RESULTS.md).
     out_of_hours_cover: tuple[Role, ...] = (Role.EDT_SOCIAL_WORKER,)
     # Someone leaving within this takes a tie first, keeping those who stay free for what comes
     # in before the desk thins out (best fit); otherwise ties go to whoever has been given
@@ -184,6 +184,33 @@ def roles_able_to_take(
     return ROLES_ABLE_TO_ACT_AS[role] | standing_in | frozenset(out_of_hours_cover)
 
 
+Admits = Callable[[Candidate, OpenTask], bool]
+
+
+def _acts_for(person: Candidate, task: OpenTask) -> bool:
+    """The person's role may act for the one the task names, with every skill it needs."""
+    return person.role in ROLES_ABLE_TO_ACT_AS[task.role] and task.skills <= person.skills
+
+
+def _stands_in(stand_ins: Iterable[tuple[Role, Role]]) -> Admits:
+    roles = stand_in_roles(stand_ins)
+
+    def admits(person: Candidate, task: OpenTask) -> bool:
+        return person.role in roles.get(task.role, frozenset()) and task.skills <= person.skills
+
+    return admits
+
+
+def _covers(out_of_hours_cover: Iterable[Role]) -> Admits:
+    roles = frozenset(out_of_hours_cover)
+
+    def admits(person: Candidate, task: OpenTask) -> bool:
+        # Whatever the task's skills: out of hours there is nobody else.
+        return task.out_of_hours_cover and person.role in roles
+
+    return admits
+
+
 def deadline_order(task: OpenTask) -> tuple[datetime, datetime, str]:
     """Sort key for earliest deadline first, ties by who waited longest, then by id."""
     return (task.due_at, task.received_at, task.id)
@@ -241,10 +268,12 @@ def plan_assignments(
         now + leaving_soon_within if allow_overrun and leaving_soon_within is not None else None
     )
     ties = _TieBreak(allow_overrun, leaving_soon_until, taken)
-    groups = _EligibleGroups(people, ROLES_ABLE_TO_ACT_AS, ties)
-    standing_in = _EligibleGroups(people, stand_in_roles(stand_ins), ties)
-    cover = frozenset(out_of_hours_cover)
-    covering = _EligibleGroups(people, {role: cover for role in Role}, ties)
+    groups = _EligibleGroups(people, _acts_for, ties)
+    # Tried in this order: a practice manager standing in before the EDT.
+    backups = [
+        _EligibleGroups(people, _stands_in(stand_ins), ties),
+        _EligibleGroups(people, _covers(out_of_hours_cover), ties),
+    ]
     stand_in_until = now + stand_in_within
     plan: list[Assignment] = []
     for task in pool:
@@ -253,11 +282,10 @@ def plan_assignments(
         needed_until = needed_on_shift_until(task, now, lead_time, allow_overrun)
         chosen = groups.least_loaded(task, needed_until, loads, capacity_per_person)
         if chosen is None and task.due_at <= stand_in_until:
-            chosen = standing_in.least_loaded(task, needed_until, loads, capacity_per_person)
-            if chosen is None and task.out_of_hours_cover and cover:
-                chosen = covering.least_loaded(
-                    replace(task, skills=NO_SKILLS), needed_until, loads, capacity_per_person
-                )
+            for backup in backups:
+                chosen = backup.least_loaded(task, needed_until, loads, capacity_per_person)
+                if chosen is not None:
+                    break
         if chosen is None:
             continue
         loads[chosen] += 1
@@ -293,34 +321,35 @@ class _TieBreak:
         return (person.role != role, not leaving_soon, ends if self.allow_overrun else -ends)
 
 
+_Kind = tuple[Role, frozenset[Skill], bool]
+
+
+def _kind(task: OpenTask) -> _Kind:
+    """What decides who may take a task: everything the admission rules read."""
+    return (task.role, task.skills, task.out_of_hours_cover)
+
+
 class _EligibleGroups:
     """People able to take each kind of task, in the order ties go, built once per plan."""
 
-    def __init__(
-        self,
-        people: Sequence[Candidate],
-        able_roles: Mapping[Role, frozenset[Role]],
-        ties: _TieBreak,
-    ) -> None:
+    def __init__(self, people: Sequence[Candidate], admits: Admits, ties: _TieBreak) -> None:
         self._people = people
-        self._able_roles = able_roles
+        self._admits = admits
         self._ties = ties
-        self._by_kind: dict[tuple[Role, frozenset[Skill]], list[tuple[tuple, Candidate]]] = {}
-        self._full_kinds: set[tuple[Role, frozenset[Skill]]] = set()
+        self._by_kind: dict[_Kind, list[tuple[tuple, Candidate]]] = {}
+        self._full_kinds: set[_Kind] = set()
 
-    def _group(self, kind: tuple[Role, frozenset[Skill]]) -> list[tuple[tuple, Candidate]]:
+    def _group(self, kind: _Kind, task: OpenTask) -> list[tuple[tuple, Candidate]]:
         group = self._by_kind.get(kind)
         if group is None:
-            role, skills = kind
-            able = self._able_roles.get(role, frozenset())
             # Ties on load go first to the role the task names (an early help worker before
             # an officer standing in), then to someone leaving soon, then to whoever has been
             # given fewest call-backs this shift, then by shift end.
             group = sorted(
                 (
-                    (self._ties.fixed_order(p, role), p)
+                    (self._ties.fixed_order(p, task.role), p)
                     for p in self._people
-                    if p.role in able and skills <= p.skills
+                    if self._admits(p, task)
                 ),
                 key=lambda entry: (entry[0], entry[1].id),
             )
@@ -334,14 +363,14 @@ class _EligibleGroups:
         loads: dict[str, int],
         cap: int | None,
     ) -> str | None:
-        kind = (task.role, task.skills)
+        kind = _kind(task)
         if kind in self._full_kinds:
             return None
         taken = self._ties.taken
         best: str | None = None
         best_key: tuple = ()
         anyone_with_room = False
-        for (named_role, staying, _), person in self._group(kind):
+        for (named_role, staying, _), person in self._group(kind, task):
             load = loads[person.id]
             if cap is not None and load >= cap:
                 continue
@@ -375,7 +404,6 @@ def explain_unplaced(
     cover out of hours) the sentence says when they will, or None if they can take it now.
     """
     people = list(candidates)
-    cover = frozenset(out_of_hours_cover)
     planned: dict[str, int] = {}
     for assignment in assignments:
         planned[assignment.staff_id] = planned.get(assignment.staff_id, 0) + 1
@@ -383,13 +411,11 @@ def explain_unplaced(
     unplaced = _why_no_named_role(task, people, planned, needed_until, capacity_per_person)
     if unplaced is None:
         return None
-    backup_roles = stand_in_roles(stand_ins).get(task.role, frozenset())
-    if task.out_of_hours_cover:
-        backup_roles |= cover
+    backup_rules = (_stands_in(stand_ins), _covers(out_of_hours_cover))
     backups = [
         p for p in people
-        if p.role in backup_roles and p.available and p.shift_ends_at >= needed_until
-        and (task.skills <= p.skills or p.role in cover)
+        if p.available and p.shift_ends_at >= needed_until
+        and any(admits(p, task) for admits in backup_rules)
     ]
     if not backups:
         return unplaced

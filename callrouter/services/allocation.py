@@ -18,7 +18,6 @@ from sqlalchemy import case, func, or_, select, update
 from callrouter.db.console_models import TaskReallocation
 from callrouter.db.models import AllocatorLock, DialLock, Shift, Staff, Task
 from callrouter.domain.allocation import (
-    NO_SKILLS,
     PRODUCTION_RULES,
     AllocationRules,
     Assignment,
@@ -39,6 +38,7 @@ OPEN_STATUSES = ("unallocated", "allocated")
 KEEPS_HELD_WORK = ("available", "busy")  # busy: on a call, keeps what they hold
 SKILLS = {skill.value: skill for skill in Skill}
 ROLES = {role.value: role for role in Role}
+NO_SKILLS: frozenset[Skill] = frozenset()
 
 
 DEFAULT_RULES = PRODUCTION_RULES

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Protocol
 
 from callrouter.domain.vocabulary import ROLES_ABLE_TO_ACT_AS, Role, Skill
 
@@ -184,10 +185,19 @@ def roles_able_to_take(
     return ROLES_ABLE_TO_ACT_AS[role] | standing_in | frozenset(out_of_hours_cover)
 
 
-Admits = Callable[[Candidate, OpenTask], bool]
+class _HasRoleAndSkills(Protocol):
+    """A member of staff as the admission rules read them: a Candidate or a rota's StaffMember."""
+
+    @property
+    def role(self) -> Role: ...
+    @property
+    def skills(self) -> frozenset[Skill]: ...
 
 
-def _acts_for(person: Candidate, task: OpenTask) -> bool:
+Admits = Callable[[_HasRoleAndSkills, OpenTask], bool]
+
+
+def _acts_for(person: _HasRoleAndSkills, task: OpenTask) -> bool:
     """The person's role may act for the one the task names, with every skill it needs."""
     return person.role in ROLES_ABLE_TO_ACT_AS[task.role] and task.skills <= person.skills
 
@@ -195,7 +205,7 @@ def _acts_for(person: Candidate, task: OpenTask) -> bool:
 def _stands_in(stand_ins: Iterable[tuple[Role, Role]]) -> Admits:
     roles = stand_in_roles(stand_ins)
 
-    def admits(person: Candidate, task: OpenTask) -> bool:
+    def admits(person: _HasRoleAndSkills, task: OpenTask) -> bool:
         return person.role in roles.get(task.role, frozenset()) and task.skills <= person.skills
 
     return admits
@@ -204,11 +214,26 @@ def _stands_in(stand_ins: Iterable[tuple[Role, Role]]) -> Admits:
 def _covers(out_of_hours_cover: Iterable[Role]) -> Admits:
     roles = frozenset(out_of_hours_cover)
 
-    def admits(person: Candidate, task: OpenTask) -> bool:
+    def admits(person: _HasRoleAndSkills, task: OpenTask) -> bool:
         # Whatever the task's skills: out of hours there is nobody else.
         return task.out_of_hours_cover and person.role in roles
 
     return admits
+
+
+def could_ever_take(
+    person: _HasRoleAndSkills,
+    task: OpenTask,
+    stand_ins: Iterable[tuple[Role, Role]] = (),
+    out_of_hours_cover: Iterable[Role] = (),
+) -> bool:
+    """Say whether some admission rule lets this person take the task at some moment.
+
+    Whatever the time, their shift or their load: the rules the planner tries, named role,
+    stand-in and out-of-hours cover, each read for this person and task.
+    """
+    rules = (_acts_for, _stands_in(stand_ins), _covers(out_of_hours_cover))
+    return any(admits(person, task) for admits in rules)
 
 
 def deadline_order(task: OpenTask) -> tuple[datetime, datetime, str]:

@@ -46,7 +46,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from callrouter.domain.allocation import PRODUCTION_RULES, roles_able_to_take
+from callrouter.domain.allocation import PRODUCTION_RULES, could_ever_take
 from callrouter.domain.rota import StaffMember
 from callrouter.domain.vocabulary import Level
 from callrouter.simulation.exact import DEFAULT_NODE_BUDGET, Call, SearchResult, fewest_misses
@@ -159,14 +159,13 @@ def miss_lower_bound(
 
 
 def _eligible_staff(request: CallbackRequest, staff: Iterable[StaffMember]) -> frozenset[str]:
-    # Everyone any strategy may ever give it to, stand-ins and the EDT (for what it covers)
-    # included: a bound over more people than a strategy uses is still a bound on it.
+    # Everyone any strategy may ever give it to, by production's own admission rules (stand-ins
+    # and the EDT included): a bound over more people than a strategy uses is still a bound.
+    task = request.as_open_task()
     rules = PRODUCTION_RULES
-    cover = frozenset(rules.out_of_hours_cover if request.out_of_hours_cover else ())
-    able = roles_able_to_take(request.role, rules.stand_ins)
     return frozenset(
         m.ref for m in staff
-        if (m.role in able and request.skills <= m.skills) or m.role in cover
+        if could_ever_take(m, task, rules.stand_ins, rules.out_of_hours_cover)
     )
 
 

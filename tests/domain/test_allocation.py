@@ -11,6 +11,7 @@ from callrouter.domain.allocation import (
     OpenTask,
     ReleaseReason,
     UnplacedReason,
+    could_ever_take,
     explain_unplaced,
     is_eligible,
     plan_assignments,
@@ -315,6 +316,27 @@ def test_the_edt_counts_among_who_may_take_an_urgent_call_back():
         Role.SOCIAL_WORKER, rules.stand_ins, rules.out_of_hours_cover
     )
     assert Role.EDT_SOCIAL_WORKER not in roles_able_to_take(Role.SOCIAL_WORKER, rules.stand_ins)
+
+
+def test_who_could_ever_take_a_call_back_follows_every_admission_rule():
+    rules = (PRODUCTION_RULES.stand_ins, PRODUCTION_RULES.out_of_hours_cover)
+    abuse = task("abuse", skills=[Skill.DOMESTIC_ABUSE])
+    covered_abuse = replace(abuse, out_of_hours_cover=True)
+    sw_with_skill = person("sw", skills=[Skill.DOMESTIC_ABUSE])
+    manager_without = person("pm", Role.PRACTICE_MANAGER)
+    edt = person("edt", Role.EDT_SOCIAL_WORKER)
+
+    assert could_ever_take(sw_with_skill, abuse, *rules)
+    assert not could_ever_take(person("sw2"), abuse, *rules)  # lacks the skill
+    assert could_ever_take(replace(manager_without, skills=frozenset({Skill.DOMESTIC_ABUSE})),
+                           abuse, *rules)
+    assert not could_ever_take(manager_without, abuse, *rules)  # a stand-in needs the skill too
+    assert not could_ever_take(manager_without, abuse)  # and the stand-in rule
+    # The EDT only for what asks for its cover, but then whatever the skill.
+    assert not could_ever_take(edt, abuse, *rules)
+    assert could_ever_take(edt, covered_abuse, *rules)
+    assert not could_ever_take(edt, covered_abuse, PRODUCTION_RULES.stand_ins)
+    assert not could_ever_take(person("eho", Role.EARLY_HELP_OFFICER), covered_abuse, *rules)
 
 
 def test_the_reason_a_call_back_waits_says_when_a_stand_in_will_take_it():

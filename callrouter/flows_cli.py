@@ -62,6 +62,7 @@ def _describe(report: Report) -> str:
         lines += [f"  {problem}" for problem in report.problems]
         return "\n".join(lines)
     lines = [f"{report.name}: ok, {report.paths} routes"]
+    lines += [f"  warning: {warning}" for warning in report.warnings]
     if report.s47_first_capture_seconds is not None:
         lines.append(f"  section 47 caller reaches the first question after "
                      f"{report.s47_first_capture_seconds:.0f} s of speech")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import time
 from typing import Any
 
 import jsonschema
@@ -18,7 +19,7 @@ import yaml
 
 from callrouter.domain.calendar import WorkingCalendar
 from callrouter.domain.flow_schema import FLOW_SCHEMA
-from callrouter.domain.timescales import parse_timescale
+from callrouter.domain.timescales import ClockHours, parse_timescale
 from callrouter.domain.vocabulary import Role
 
 # Speech rate assumed for timing: 2.5 words a second (150 a minute), about the pace of the
@@ -95,6 +96,8 @@ class Report:
 
     name: str
     problems: list[Problem] = field(default_factory=list)
+    # Worth a second look but not wrong: reported by `flows check`, never refused.
+    warnings: list[Problem] = field(default_factory=list)
     worst_seconds: dict[str, float] = field(default_factory=dict)  # ending node -> seconds
     s47_first_capture_seconds: float | None = None
     paths: int = 0
@@ -203,6 +206,7 @@ def check_spec(spec: Any, name: str | None = None) -> Report:
     for check in (_references, _menus, _texts, _graph, _numbers, _calendar, _levels):
         report.problems.extend(check(spec))
     if report.ok:
+        report.warnings.extend(_uncovered_short_levels(spec))
         _timing(spec, report)
     return report
 
@@ -372,6 +376,55 @@ def _levels(spec: dict) -> Iterator[Problem]:
                 yield Problem(where, str(error))
         if "role" in rules and rules["role"] not in roles:
             yield Problem(where, f"no role named {rules['role']!r}; roles: {', '.join(sorted(roles))}")
+
+
+def _uncovered_short_levels(spec: dict) -> Iterator[Problem]:
+    """Warn of a call-back whose clock runs out overnight with nobody to make it.
+
+    A level due within fewer clock hours than the office's shortest overnight closure, counted
+    from the call, breaches whenever it comes in after hours unless the Emergency Duty Team
+    covers it (out_of_hours_cover). Some front doors mean that (the caller is told to ring the
+    EDT), so it is a warning, not a problem.
+    """
+    closed = _shortest_closure(WorkingCalendar.from_dict(spec.get("calendar") or {}))
+    if closed is None:
+        return
+    for name, rules in spec["levels"].items():
+        if "role" not in rules or rules.get("out_of_hours_cover"):
+            continue
+        policy = parse_timescale(rules.get("timescale", "24 hours"))
+        runs_out_overnight = (
+            isinstance(policy, ClockHours)
+            and policy.starts == "immediately"
+            and policy.hours * 60 < closed
+        )
+        if runs_out_overnight:
+            yield Problem(
+                f"levels.{name}",
+                f"a call-back due {rules['timescale']} after the call, but the office shuts "
+                f"for at least {closed // 60} hours: one asked for after hours breaches "
+                "before anyone at the front door can make it. Set out_of_hours_cover: true "
+                "if the Emergency Duty Team should make it",
+            )
+
+
+def _shortest_closure(calendar: WorkingCalendar) -> int | None:
+    """Return the fewest minutes the office is shut between two opening days of its week."""
+    days = sorted(calendar.opening_hours)
+    if not days:
+        return None
+    gaps = []
+    for index, day in enumerate(days):
+        following = days[(index + 1) % len(days)]
+        days_apart = (following - day) % 7 or 7
+        closes = calendar.opening_hours[day][1]
+        opens = calendar.opening_hours[following][0]
+        gaps.append(days_apart * 24 * 60 + _minutes(opens) - _minutes(closes))
+    return min(gaps)
+
+
+def _minutes(wall_time: time) -> int:
+    return wall_time.hour * 60 + wall_time.minute
 
 
 # -- paths and timing ------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from tests.flows.walk import FLOWS_DIR, SHIPPED, load
 def test_every_shipped_flow_passes_the_check(name):
     report = check_text((FLOWS_DIR / f"{name}.yaml").read_text(), name)
     assert report.problems == []
+    assert report.warnings == []
     assert report.worst_seconds  # a speech time for every ending
 
 
@@ -132,6 +133,37 @@ def test_flows_check_exits_1_and_names_the_node_for_a_broken_file(tmp_path, caps
     bad.write_text(yaml.safe_dump(broken(DEFECTS["a dead end"][0])))
     assert flows_main(["check", str(bad)]) == 1
     assert "node 'summary'" in capsys.readouterr().out
+
+
+def test_a_short_clock_hour_level_without_out_of_hours_cover_is_warned_of_not_refused(
+    tmp_path, capsys
+):
+    def uncover(spec):
+        spec["levels"]["s47"].pop("out_of_hours_cover")
+        spec["levels"]["public_concern"]["timescale"] = "8 hours"
+
+    spec = broken(uncover)
+    report = check_spec(spec)
+    assert report.ok
+    assert [warning.where for warning in report.warnings] == [
+        "levels.s47", "levels.public_concern"
+    ]
+    assert "the office shuts for at least 16 hours" in str(report.warnings[0])
+    assert "out_of_hours_cover: true" in str(report.warnings[0])
+    parse_flow(spec)  # the app still runs it
+    path = tmp_path / "uncovered.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    assert flows_main(["check", str(path)]) == 0
+    assert "warning: levels.s47: a call-back due 1 hour after the call" in capsys.readouterr().out
+
+
+def test_no_warning_where_the_clock_starts_at_the_next_opening_or_outlasts_the_night():
+    def relax(spec):
+        spec["levels"]["s47"].pop("out_of_hours_cover")
+        spec["levels"]["s47"]["timescale"] = "1 hour from the next opening"
+        spec["levels"]["public_concern"]["timescale"] = "16 hours"
+
+    assert check_spec(broken(relax)).warnings == []
 
 
 def test_flows_draw_writes_an_svg_naming_every_node(tmp_path):

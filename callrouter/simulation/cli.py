@@ -20,6 +20,7 @@ from callrouter.simulation.runner import (
     compare,
     load_named_rota,
 )
+from callrouter.simulation.whatif import compare_rotas, render_what_if, what_if_summary
 
 # A Monday; the week runs into the Sunday the clocks go back, which the rota must survive.
 DEFAULT_START = date(2025, 10, 20)
@@ -30,25 +31,47 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         load = _parse_load(args.load)
-        name, rota = load_named_rota(args.rota)
+        rotas = [load_named_rota(name) for name in args.rota or ["duty_desk"]]
     except (ValueError, OSError) as error:  # RotaError is a ValueError
         prefix = "rota error" if isinstance(error, RotaError) else "error"
         print(f"{prefix}: {error}", file=sys.stderr)
         return 2
-    strategies = STRATEGY_NAMES if args.strategy == "all" else (args.strategy,)
     settings = ArrivalSettings(days=args.days, load=load, calls_per_week=args.calls_per_week)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    if len(rotas) > 1 or args.seeds > 1:
+        return _what_if(args, rotas, settings, out)
+    name, rota = rotas[0]
+    strategies = STRATEGY_NAMES if args.strategy == "all" else (args.strategy,)
     trace = build_trace(
         rota, rota_name=name, seed=args.seed, starts_on=args.start, settings=settings
     )
     comparison = compare(trace, strategies, args.cap)
     text = render_text(comparison)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     (out / "report.txt").write_text(text, encoding="utf-8")
     (out / "chart.svg").write_text(render_svg(comparison), encoding="utf-8")
     (out / "summary.json").write_text(json.dumps(summary(comparison), indent=2), encoding="utf-8")
     print(text, end="")
     print(f"\nWrote report.txt, chart.svg and summary.json to {out}")
+    return 0
+
+
+def _what_if(args: argparse.Namespace, rotas, settings: ArrivalSettings, out: Path) -> int:
+    """Compare rotas over the same seeded periods: one strategy, production's unless named."""
+    what_if = compare_rotas(
+        rotas,
+        seeds=range(args.seed, args.seed + args.seeds),
+        starts_on=args.start,
+        settings=settings,
+        strategy="edf" if args.strategy == "all" else args.strategy,
+    )
+    text = render_what_if(what_if)
+    (out / "what-if.txt").write_text(text, encoding="utf-8")
+    (out / "what-if.json").write_text(
+        json.dumps(what_if_summary(what_if), indent=2), encoding="utf-8"
+    )
+    print(text, end="")
+    print(f"\nWrote what-if.txt and what-if.json to {out}")
     return 0
 
 
@@ -60,18 +83,31 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--rota",
-        default="duty_desk",
-        help=f"a shipped rota ({', '.join(SHIPPED_ROTAS)}) or the path of a rota CSV; join "
-        f"rotas with + (duty_desk+{SHIPPED_COVER_ROTAS[0]} adds the Emergency Duty Team's "
-        "evenings, nights and weekends)",
+        action="append",
+        help=f"a shipped rota ({', '.join(SHIPPED_ROTAS)}; the default is duty_desk) or the "
+        f"path of a rota CSV; join rotas with + (duty_desk+{SHIPPED_COVER_ROTAS[0]} adds the "
+        "Emergency Duty Team's evenings, nights and weekends). Give --rota more than once to "
+        "compare rotas over the same calls",
     )
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=1, help="the first (or only) seed")
+    parser.add_argument(
+        "--seeds",
+        type=_positive_int,
+        default=1,
+        help="how many seeded periods to run (seed, seed+1, ...); more than one, or more "
+        "than one --rota, writes a what-if comparison instead of one period's report",
+    )
     parser.add_argument(
         "--load", default="normal", help="normal, surge (x2) or a multiplier such as 1.5"
     )
     parser.add_argument("--days", type=_positive_int, default=7, help="days of incoming calls")
     parser.add_argument("--out", default="simulation-report", help="directory for the report")
-    parser.add_argument("--strategy", choices=("all", *STRATEGY_NAMES), default="all")
+    parser.add_argument(
+        "--strategy",
+        choices=("all", *STRATEGY_NAMES),
+        default="all",
+        help="one strategy, or all (a what-if comparison runs edf, production, for all)",
+    )
     parser.add_argument(
         "--start", type=date.fromisoformat, default=DEFAULT_START, help="first day, YYYY-MM-DD"
     )
@@ -85,7 +121,7 @@ def _parser() -> argparse.ArgumentParser:
         "--calls-per-week",
         type=float,
         default=None,
-        help="calls at normal load (default: sized from the rota's social workers)",
+        help="calls at normal load (default: sized from the (first) rota's social workers)",
     )
     return parser
 

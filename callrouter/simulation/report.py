@@ -41,8 +41,8 @@ def render_text(comparison: Comparison) -> str:
             lines.append(
                 f"{run.strategy:<13}{level_score.level.value:<16}{level_score.requests:>9}"
                 f"{level_score.in_time:>9}{level_score.in_time_share:>8.1%}"
-                f"{_duration(level_score.mean_lateness):>11}"
-                f"{_duration(level_score.max_lateness):>10}{level_score.never_called:>7}"
+                f"{format_duration(level_score.mean_lateness):>11}"
+                f"{format_duration(level_score.max_lateness):>10}{level_score.never_called:>7}"
             )
     weights = ", ".join(f"{level.value} x{weight}" for level, weight in MISS_WEIGHTS.items())
     lines += [
@@ -68,7 +68,7 @@ def render_text(comparison: Comparison) -> str:
         )
         lines.append(f"  {run.strategy:<13}{shares}")
     timescales = ", ".join(
-        f"{level.value} {_duration(limit)}" for level, limit in CALLBACK_TIMESCALES.items()
+        f"{level.value} {format_duration(limit)}" for level, limit in CALLBACK_TIMESCALES.items()
     )
     lines += [
         "",
@@ -104,7 +104,8 @@ def _absences_line(trace: Trace) -> str:
     return f"Off sick: {days}."
 
 
-def _duration(span: timedelta) -> str:
+def format_duration(span: timedelta) -> str:
+    """Write a span as "25m" or "2h05m"."""
     minutes = round(span.total_seconds() / 60)
     if minutes < 60:
         return f"{minutes}m"

@@ -20,7 +20,12 @@ from callrouter.simulation.runner import (
     compare,
     load_named_rota,
 )
-from callrouter.simulation.whatif import compare_rotas, render_what_if, what_if_summary
+from callrouter.simulation.whatif import (
+    compare_rotas,
+    render_what_if,
+    render_what_if_svg,
+    what_if_summary,
+)
 
 # A Monday; the week runs into the Sunday the clocks go back, which the rota must survive.
 DEFAULT_START = date(2025, 10, 20)
@@ -70,8 +75,9 @@ def _what_if(args: argparse.Namespace, rotas, settings: ArrivalSettings, out: Pa
     (out / "what-if.json").write_text(
         json.dumps(what_if_summary(what_if), indent=2), encoding="utf-8"
     )
+    (out / "what-if.svg").write_text(render_what_if_svg(what_if), encoding="utf-8")
     print(text, end="")
-    print(f"\nWrote what-if.txt and what-if.json to {out}")
+    print(f"\nWrote what-if.txt, what-if.json and what-if.svg to {out}")
     return 0
 
 

@@ -122,9 +122,7 @@ def render_svg(comparison: Comparison) -> str:
     levels = [level_score.level for level_score in runs[0].levels] if runs else []
     width, height = 860, 360
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">',
-        f'<rect width="{width}" height="{height}" fill="white"/>',
+        *svg_canvas(width, height),
         f'<text x="20" y="22" font-size="14" font-weight="bold">'
         f"{escape(comparison.trace.rota_name)}, seed {comparison.trace.seed}, "
         f"load x{comparison.trace.load:g}</text>",
@@ -134,6 +132,17 @@ def render_svg(comparison: Comparison) -> str:
     parts += _legend(runs, left=50, top=335)
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
+
+
+def svg_canvas(width: int, height: int) -> list[str]:
+    """Open an SVG chart of this size on a white ground; the caller closes it with </svg>."""
+    return [
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">'
+        ),
+        f'<rect width="{width}" height="{height}" fill="white"/>',
+    ]
 
 
 def _share_panel(

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from html import escape
 
 from callrouter.domain.rota import LONDON, Rota
 from callrouter.domain.vocabulary import Level
@@ -20,7 +21,7 @@ from callrouter.simulation.bound import fewest_s47_misses
 from callrouter.simulation.engine import run
 from callrouter.simulation.metrics import RunScore, score
 from callrouter.simulation.model import CALLBACK_TIMESCALES, RunResult
-from callrouter.simulation.report import format_duration
+from callrouter.simulation.report import format_duration, svg_canvas
 from callrouter.simulation.runner import make_strategy
 
 # Parts of the day a rota manager plans in, by the hour (UK time) a call comes in.
@@ -187,6 +188,47 @@ def _when(missed: Counter[str]) -> str:
         for p, (part, _) in enumerate(PARTS_OF_DAY)
     }
     return ", ".join(f"{slot} {missed[slot]}" for slot in sorted(missed, key=order.__getitem__))
+
+
+def render_what_if_svg(what_if: WhatIf) -> str:
+    """Return an SVG chart: per rota, s47 misses on a grid of weekday by part of day."""
+    cell_width, cell_height, left, block = 70, 26, 110, 4 * 26 + 70
+    width = left + 7 * cell_width + 20
+    height = 20 + block * len(what_if.outcomes)
+    worst = max([1, *(n for o in what_if.outcomes for n in o.s47_missed_when.values())])
+    parts = svg_canvas(width, height)
+    for index, outcome in enumerate(what_if.outcomes):
+        top = 30 + index * block
+        parts.append(
+            f'<text x="10" y="{top}" font-size="14" font-weight="bold">'
+            f"{escape(outcome.rota_name)}: s47 in time {outcome.share(Level.S47):.1%}, "
+            f"{outcome.s47_missed} missed (optimum {outcome.s47_optimum})</text>"
+        )
+        for column, day in enumerate(WEEKDAYS):
+            x = left + column * cell_width
+            parts.append(
+                f'<text x="{x + cell_width / 2}" y="{top + 20}" text-anchor="middle">{day}</text>'
+            )
+            for row, (part, _) in enumerate(PARTS_OF_DAY):
+                y = top + 28 + row * cell_height
+                missed = outcome.s47_missed_when.get(f"{day} {part}", 0)
+                shade = 0.1 + 0.9 * missed / worst if missed else 0.0
+                parts.append(
+                    f'<rect x="{x}" y="{y}" width="{cell_width - 2}" height="{cell_height - 2}" '
+                    f'fill="#d4351c" fill-opacity="{shade:.2f}" stroke="#b1b4b6">'
+                    f"<title>{day} {part}: {missed} s47 missed</title></rect>"
+                )
+                if missed:
+                    parts.append(
+                        f'<text x="{x + cell_width / 2}" y="{y + 17}" '
+                        f'text-anchor="middle">{missed}</text>'
+                    )
+                if column == 0:
+                    parts.append(
+                        f'<text x="{left - 8}" y="{y + 17}" text-anchor="end">{part}</text>'
+                    )
+    parts.append("</svg>")
+    return "\n".join(parts) + "\n"
 
 
 def what_if_summary(what_if: WhatIf) -> dict[str, object]:

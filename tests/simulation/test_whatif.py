@@ -3,6 +3,7 @@
 import json
 from datetime import UTC, date, datetime
 from importlib import resources
+from xml.etree import ElementTree
 
 from callrouter.domain.rota import parse_rota
 from callrouter.domain.vocabulary import Level
@@ -76,4 +77,11 @@ def test_simulate_with_two_rotas_and_several_seeds_writes_a_what_if(tmp_path, ca
     assert summary["calls_per_week"] == 260  # the duty desk's two social workers, not three
     assert "SW03" in summary["rotas"]["monday_afternoon"]["busy_share"]
     assert not (out / "report.txt").exists()
+    svg = ElementTree.parse(out / "what-if.svg").getroot()
+    titles = [t.text for t in svg.iter("{http://www.w3.org/2000/svg}title")]
+    assert len(titles) == 2 * 7 * 4  # a cell for each part of each day, for each rota
+    missed = summary["rotas"]["duty_desk"]["s47_missed_by_part_of_week"]
+    assert missed  # this surge has a miss to place on the grid
+    for slot, count in missed.items():
+        assert f"{slot}: {count} s47 missed" in titles
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-from contextlib import contextmanager
 import json
 import logging
 import os
@@ -12,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path

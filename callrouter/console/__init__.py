@@ -57,7 +57,7 @@ def init_console(app: Flask) -> None:
 
 
 # The view modules attach their routes to the blueprints above.
-from callrouter.console import (  # noqa: E402,F401
+from callrouter.console import (  # noqa: F401
     admin,
     auth,
     callbacks,

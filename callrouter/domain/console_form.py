@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from callrouter.domain.flows import Flow, FlowError
 from callrouter.domain.flow_check import choose_branch
+from callrouter.domain.flows import Flow, FlowError
 from callrouter.domain.phone import InvalidNumber, parse_callable_uk_number
 from callrouter.domain.vocabulary import PLAIN_LEVEL_NAMES
 

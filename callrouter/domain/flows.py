@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from callrouter.domain.calendar import WorkingCalendar
-from callrouter.domain.flow_check import FlowError, check_spec, read_yaml, reachable, successors
+from callrouter.domain.flow_check import FlowError, check_spec, reachable, read_yaml, successors
 
 DEFAULT_MAX_FAILURES = 2
 DEFAULT_TEXTS = {

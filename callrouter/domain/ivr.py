@@ -13,7 +13,12 @@ from typing import Any, Literal
 
 from callrouter.domain.flow_check import choose_branch
 from callrouter.domain.flows import Flow, FlowError
-from callrouter.domain.phone import InvalidNumber, parse_callable_uk_number, speakable, speakable_ending
+from callrouter.domain.phone import (
+    InvalidNumber,
+    parse_callable_uk_number,
+    speakable,
+    speakable_ending,
+)
 
 REPEAT_KEY = "*"
 PERSON_KEY = "0"  # reaches an advisor at any point in office hours, the message path otherwise

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from callrouter.db.console_models import TaskAttempt, TaskNote, TaskReallocation, User
 from callrouter.db.models import Contact, Escalation, Staff, Task
-from callrouter.domain.console_access import ATTEMPT_OUTCOMES, Permission, allowed
 from callrouter.domain.allocation import PRODUCTION_RULES, roles_able_to_take
+from callrouter.domain.console_access import ATTEMPT_OUTCOMES, Permission, allowed
 from callrouter.domain.deadlines import RetryPolicy
 from callrouter.domain.flows import Flow, FlowRegistry
 from callrouter.domain.vocabulary import Level, Role

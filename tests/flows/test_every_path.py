@@ -15,8 +15,15 @@ from callrouter.domain.calendar import WorkingCalendar
 from callrouter.domain.flow_check import path_level
 from callrouter.domain.timescales import parse_timescale
 from tests.conftest import MOBILE
-from tests.flows.walk import CLOSED_AT, OPEN_AT, SHIPPED, expected_answers, load, \
-    representative_paths, take
+from tests.flows.walk import (
+    CLOSED_AT,
+    OPEN_AT,
+    SHIPPED,
+    expected_answers,
+    load,
+    representative_paths,
+    take,
+)
 
 ROUTES = [
     pytest.param(name, path, id=f"{name}:{'/'.join(s.key or s.node for s in path.steps)}")

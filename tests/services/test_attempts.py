@@ -218,10 +218,9 @@ def test_only_a_practice_manager_can_cancel_and_only_with_a_reason(runtime, peop
             with pytest.raises(TaskError, match="Only a practice manager"):
                 tasks.cancel(uow, uow.session.get(Task, task_id),
                              uow.session.get(User, people[role]), "Not needed", NOW)
-    with runtime.unit_of_work(queue) as uow:
-        with pytest.raises(TaskError, match="Say why"):
-            tasks.cancel(uow, uow.session.get(Task, task_id),
-                         uow.session.get(User, people["practice_manager"]), "  ", NOW)
+    with runtime.unit_of_work(queue) as uow, pytest.raises(TaskError, match="Say why"):
+        tasks.cancel(uow, uow.session.get(Task, task_id),
+                     uow.session.get(User, people["practice_manager"]), "  ", NOW)
 
     assert db.get(Task, task_id).status == "allocated"
 

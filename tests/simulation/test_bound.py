@@ -4,7 +4,6 @@ import random
 from dataclasses import replace
 
 import pytest
-from tests.simulation.tiny_traces import at, member, request, shift, trace
 
 from callrouter.domain.vocabulary import Level, Role
 from callrouter.simulation.arrivals import ArrivalSettings, build_trace
@@ -14,6 +13,7 @@ from callrouter.simulation.engine import run
 from callrouter.simulation.exact import Call, fewest_misses
 from callrouter.simulation.metrics import score
 from callrouter.simulation.runner import STRATEGY_NAMES, load_named_rota, make_strategy
+from tests.simulation.tiny_traces import at, member, request, shift, trace
 
 
 def three_urgent_calls_for_one_social_worker():

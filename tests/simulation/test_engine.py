@@ -1,7 +1,6 @@
 from datetime import timedelta
 
 import pytest
-from tests.simulation.tiny_traces import at, member, request, shift, trace
 
 from callrouter.domain.vocabulary import Level, Role
 from callrouter.simulation.arrivals import ArrivalSettings, build_trace
@@ -9,6 +8,7 @@ from callrouter.simulation.cli import DEFAULT_START
 from callrouter.simulation.engine import run
 from callrouter.simulation.metrics import score
 from callrouter.simulation.runner import STRATEGY_NAMES, load_named_rota, make_strategy
+from tests.simulation.tiny_traces import at, member, request, shift, trace
 
 
 def three_urgent_calls_for_one_social_worker():

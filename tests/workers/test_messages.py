@@ -123,10 +123,11 @@ def test_texts_whose_job_was_lost_are_sent_by_the_sweep(dial, db, jobs, redis, f
 
 
 def test_a_webhook_still_answers_when_redis_is_down(settings, runtime, db):
+    from redis import Redis
+
+    from callrouter.softphone import Softphone, path_of
     from callrouter.web import create_app
     from tests.conftest import AUTH_TOKEN, PUBLIC_BASE_URL
-    from callrouter.softphone import Softphone, path_of
-    from redis import Redis
     from workers.dispatch import RQDispatcher
 
     unreachable = RQDispatcher(Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2))

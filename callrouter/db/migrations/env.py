@@ -1,6 +1,7 @@
 """Alembic environment: migrate the database named in the configuration."""
 
 from alembic import context
+
 from callrouter.db import console_models  # noqa: F401  (the console's tables)
 from callrouter.db.models import Base
 from callrouter.db.session import make_engine

@@ -14,6 +14,8 @@ from callrouter.domain.console_access import (
 )
 from callrouter.services import dialling, tasks
 
+WAITING_EMPTY = "Nothing is waiting for the Emergency Duty Team."
+
 
 def _my_tasks():
     work = security.uow()
@@ -26,8 +28,10 @@ def _my_tasks():
 def my_callbacks():
     """List the call-backs I hold, soonest deadline first, with the time left on each."""
     staff, held = _my_tasks()
-    return render_template("my_callbacks.html", staff=staff, tasks=held, now=security.now(),
-                           urgency=tasks.urgency, max_attempts=tasks.RETRY_POLICY.max_attempts)
+    waiting = tasks.waiting_for_cover(security.uow().session, staff)
+    return render_template("my_callbacks.html", staff=staff, tasks=held, waiting=waiting,
+                           waiting_empty=WAITING_EMPTY, now=security.now(), urgency=tasks.urgency,
+                           max_attempts=tasks.RETRY_POLICY.max_attempts)
 
 
 @console.get("/callbacks.json")
@@ -38,10 +42,18 @@ def my_callbacks_json():
     now = security.now()
     rows = render_template("_callback_rows.html", tasks=held, now=now, urgency=tasks.urgency,
                            max_attempts=tasks.RETRY_POLICY.max_attempts)
-    return jsonify(
-        tasks=[{"id": t.id, "level": t.level, "due_at": t.due_at.isoformat()} for t in held],
-        rows=rows,
-    )
+    answer = {
+        "tasks": [{"id": t.id, "level": t.level, "due_at": t.due_at.isoformat()} for t in held],
+        "rows": rows,
+    }
+    waiting = tasks.waiting_for_cover(security.uow().session, staff)
+    if waiting is not None:
+        answer["waiting"] = [t.id for t in waiting]
+        answer["waiting_rows"] = render_template(
+            "_callback_rows.html", tasks=waiting, now=now, urgency=tasks.urgency,
+            max_attempts=tasks.RETRY_POLICY.max_attempts, empty=WAITING_EMPTY,
+        )
+    return jsonify(**answer)
 
 
 def _task_for_me(task_id: int) -> Task:

@@ -166,7 +166,7 @@ class Message(Base):
 
 
 class Escalation(Base):
-    """A manager told that a call-back is at risk of, or has, missed its deadline."""
+    """Someone told that a call-back is at risk of, or has, missed its deadline."""
 
     __tablename__ = "escalations"
     __table_args__ = (UniqueConstraint("task_id", "kind", name="uq_escalations_task_kind"),)
@@ -175,7 +175,9 @@ class Escalation(Base):
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"))
     kind: Mapped[str] = mapped_column(String(16))  # at_risk or breach
     task_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    manager_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))  # None: all managers
+    # Who was told: a practice manager on shift, or out of hours the EDT social worker on shift
+    # for a call-back it covers; None: every manager, on the queue page.
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     task: Mapped[Task] = relationship()

@@ -1,6 +1,8 @@
 """Telling practice managers, before and at the moment, that a call-back's deadline is in danger.
 
-Each open task gets two timers (RQ scheduled jobs) when it is created: one at its warning time,
+Out of hours, with no practice manager on shift, a call-back the Emergency Duty Team covers is
+escalated to the EDT social worker on shift instead, who also sees on "my call-backs" every
+such call-back still waiting for cover. Each open task gets two timers (RQ scheduled jobs) when it is created: one at its warning time,
 one at its due time. The worker's sweep runs the same check over every open task each minute,
 so a lost timer or a dead worker delays an escalation by a minute at most and never drops it.
 """
@@ -14,9 +16,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from callrouter.db.models import Escalation, Task
+from callrouter.domain.allocation import PRODUCTION_RULES, Candidate
 from callrouter.domain.deadlines import warning_time
 from callrouter.domain.vocabulary import Role
-from callrouter.services.allocation import OPEN_STATUSES, on_duty_candidates
+from callrouter.services.allocation import (
+    KEEPS_HELD_WORK,
+    OPEN_STATUSES,
+    everyone_as_candidates,
+)
 from callrouter.services.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -45,15 +52,13 @@ def check_deadlines(uow: UnitOfWork, now: datetime,
             )
         )
     }
-    manager_id = None
+    recipients = _Recipients(uow, now)
     raised = []
     for task in tasks:
         kind = _due_escalation(task, now)
         if kind is None or (task.id, kind) in already:
             continue
-        if manager_id is None:
-            manager_id = _manager_on_duty(uow, now)
-        escalation = _record(uow, task, kind, manager_id, now)
+        escalation = _record(uow, task, kind, recipients.for_task(task), now)
         if escalation is not None:
             raised.append(escalation)
     uow.commit()
@@ -68,27 +73,46 @@ def _due_escalation(task: Task, now: datetime) -> str | None:
     return None
 
 
-def _record(uow: UnitOfWork, task: Task, kind: str, manager_id: int | None,
+def _record(uow: UnitOfWork, task: Task, kind: str, told_id: int | None,
             now: datetime) -> Escalation | None:
     escalation = Escalation(task_id=task.id, kind=kind, task_due_at=task.due_at,
-                            manager_id=manager_id, created_at=now)
+                            manager_id=told_id, created_at=now)
     try:
         with uow.session.begin_nested():  # another sweep may record it at the same moment
             uow.session.add(escalation)
     except IntegrityError:
         return None
     if kind == "breach":
-        log.warning("task %s (%s) breached its deadline; escalated to manager %s",
-                    task.id, task.level, manager_id or "all")
+        log.warning("task %s (%s) breached its deadline; escalated to staff %s",
+                    task.id, task.level, told_id or "all managers")
     else:
-        log.warning("task %s (%s) is at risk of missing its deadline; manager %s told",
-                    task.id, task.level, manager_id or "all")
+        log.warning("task %s (%s) is at risk of missing its deadline; staff %s told",
+                    task.id, task.level, told_id or "all managers")
     return escalation
 
 
-def _manager_on_duty(uow: UnitOfWork, now: datetime) -> int | None:
-    """Return the least loaded practice manager on shift, or None to show every manager."""
-    managers = [c for c in on_duty_candidates(uow, now) if c.role == Role.PRACTICE_MANAGER]
-    if not managers:
-        return None
-    return int(min(managers, key=lambda c: (c.open_task_count, c.id)).id)
+class _Recipients:
+    """Who is told of an escalation: looked up once per check, only if something is raised."""
+
+    def __init__(self, uow: UnitOfWork, now: datetime) -> None:
+        self._uow = uow
+        self._now = now
+        self._on_shift: list[Candidate] | None = None
+
+    def for_task(self, task: Task) -> int | None:
+        """Return the least loaded practice manager on shift; failing one, for a call-back
+        the Emergency Duty Team covers, the least loaded EDT social worker on shift (out of
+        hours nobody else would see it); otherwise None, shown to every manager."""
+        manager = self._least_loaded({Role.PRACTICE_MANAGER})
+        if manager is None and task.out_of_hours_cover:
+            return self._least_loaded(set(PRODUCTION_RULES.out_of_hours_cover))
+        return manager
+
+    def _least_loaded(self, roles: set[Role]) -> int | None:
+        if self._on_shift is None:
+            # Someone on a call is still there to be told.
+            self._on_shift = everyone_as_candidates(self._uow, self._now, KEEPS_HELD_WORK)
+        people = [c for c in self._on_shift if c.available and c.role in roles]
+        if not people:
+            return None
+        return int(min(people, key=lambda c: (c.open_task_count, c.id)).id)

@@ -70,6 +70,22 @@ def my_tasks(session: Session, staff: Staff | None) -> list[Task]:
     ))
 
 
+def waiting_for_cover(session: Session, staff: Staff | None) -> list[Task] | None:
+    """For someone who covers out of hours (the EDT), the call-backs that wait for that cover.
+
+    Those nobody holds whose level asks for out-of-hours cover, soonest deadline first: the
+    allocator gives each to the next of them free, and meanwhile they can see what is coming.
+    None for anyone else, who has the front door's own screens.
+    """
+    if staff is None or staff.role not in PRODUCTION_RULES.out_of_hours_cover:
+        return None
+    return list(session.scalars(
+        select(Task).options(selectinload(Task.contact))
+        .where(Task.status == "unallocated", Task.out_of_hours_cover.is_(True))
+        .order_by(Task.due_at, Task.id)
+    ))
+
+
 def open_queue(session: Session) -> list[Task]:
     """Return every open task, soonest deadline first, with holder and contact loaded."""
     return list(session.scalars(
@@ -309,7 +325,8 @@ def recent_escalations(session: Session, now: datetime,
     return list(session.scalars(
         select(Escalation)
         .options(selectinload(Escalation.task).selectinload(Task.contact),
-                 selectinload(Escalation.task).selectinload(Task.assignee))
+                 selectinload(Escalation.task).selectinload(Task.assignee),
+                 selectinload(Escalation.manager))
         .where(Escalation.created_at >= now - within)
         .order_by(Escalation.created_at.desc(), Escalation.id.desc())
         .limit(limit)

@@ -50,7 +50,8 @@ def create_user(db, role: str, email: str | None = None, name: str | None = None
 
 def create_task(db, level: str = "s47", role: str = "social_worker",
                 assignee: Staff | None = None, due_in: timedelta = timedelta(hours=1),
-                answers: dict | None = None, reference: str = "ACD347") -> Task:
+                answers: dict | None = None, reference: str = "ACD347",
+                out_of_hours_cover: bool = False) -> Task:
     now = datetime.now(UTC)
     contact = Contact(reference=reference, flow_name="default", channel="phone",
                       from_number="+447400123456", status="closed", outcome="callback",
@@ -63,7 +64,7 @@ def create_task(db, level: str = "s47", role: str = "social_worker",
                 callback_number="+447400123456", due_at=now + due_in,
                 status="allocated" if assignee else "unallocated",
                 assignee_id=assignee.id if assignee else None, created_at=now,
-                allocated_at=now if assignee else None)
+                allocated_at=now if assignee else None, out_of_hours_cover=out_of_hours_cover)
     db.add(task)
     db.commit()
     return task

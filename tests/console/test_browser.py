@@ -162,10 +162,13 @@ def test_main_pages_have_no_serious_accessibility_violations(live, browser, db, 
         pytest.skip("axe-core not installed: run scripts/install_assets.sh")
     staff = create_staff(db, "sw1", "Sam Worker", "social_worker")
     create_staff(db, "pm1", "Pat Manager", "practice_manager", on_shift=False)
+    create_staff(db, "ed1", "Eve Duty", "edt_social_worker")
     task = create_task(db, assignee=staff)
+    create_task(db, reference="WAIT47", out_of_hours_cover=True)  # waits for the EDT
     users = {
         "advisor": create_user(db, "advisor"),
         "social_worker": create_user(db, "social_worker", staff_ref="sw1"),
+        "edt": create_user(db, "social_worker", email="edt@council.example", staff_ref="ed1"),
         "practice_manager": create_user(db, "practice_manager", staff_ref="pm1"),
         "admin": create_user(db, "admin"),
     }
@@ -173,6 +176,7 @@ def test_main_pages_have_no_serious_accessibility_violations(live, browser, db, 
         "advisor": ["/console/calls", "/console/calls/new", "/console/directory",
                     "/console/history?number=07400123456"],
         "social_worker": ["/console/callbacks", f"/console/tasks/{task.id}"],
+        "edt": ["/console/callbacks"],
         "practice_manager": ["/console/queue"],
         "admin": ["/console/users", "/console/audit"],
     }

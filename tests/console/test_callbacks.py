@@ -8,7 +8,14 @@ from sqlalchemy import select
 
 from callrouter.db.console_models import AuditEvent, TaskAttempt, TaskReallocation
 from callrouter.db.models import Task
-from tests.console.conftest import create_task, csrf_of, get_page, sign_in
+from tests.console.conftest import (
+    create_staff,
+    create_task,
+    create_user,
+    csrf_of,
+    get_page,
+    sign_in,
+)
 
 
 def test_my_call_backs_are_ordered_by_deadline_with_overdue_unmissable(
@@ -34,6 +41,37 @@ def test_the_json_endpoint_gives_new_tasks_and_rows(client, db, social_worker,
     data = client.get("/console/callbacks.json").json
     assert [t["id"] for t in data["tasks"]] == [task.id]
     assert "ACD347" in data["rows"]
+
+
+def test_the_edt_sees_the_urgent_call_backs_waiting_for_its_cover(
+        client, db, social_worker, social_worker_staff):
+    create_staff(db, "ed1", "Eve Duty", "edt_social_worker", team="edt")
+    edt = create_user(db, "social_worker", email="edt@council.example", staff_ref="ed1")
+    covered = create_task(db, due_in=timedelta(minutes=-5), reference="LATE47",
+                          out_of_hours_cover=True)
+    create_task(db, assignee=social_worker_staff, reference="HELD47", out_of_hours_cover=True)
+    create_task(db, level="public_concern", due_in=timedelta(hours=20), reference="PUBLIC")
+
+    sign_in(client, edt)
+    soup = get_page(client, "/console/callbacks")
+    rows = soup.select("#waiting-rows tr")
+    # Only what nobody holds and the EDT covers; public concerns wait for the office.
+    assert [r.a.get_text(" ", strip=True) for r in rows] == ["LATE47 call-back"]
+    assert "Overdue by 5 minutes" in rows[0].get_text()
+    data = client.get("/console/callbacks.json").json
+    assert data["waiting"] == [covered.id] and "LATE47" in data["waiting_rows"]
+
+    db.get(Task, covered.id).status = "completed"
+    db.commit()
+    data = client.get("/console/callbacks.json").json
+    assert data["waiting"] == [] and "Nothing is waiting" in data["waiting_rows"]
+
+
+def test_a_front_door_social_worker_has_no_edt_panel(client, db, social_worker):
+    create_task(db, reference="COVER1", out_of_hours_cover=True)
+    sign_in(client, social_worker)
+    assert get_page(client, "/console/callbacks").select_one("#waiting-for-cover") is None
+    assert "waiting_rows" not in client.get("/console/callbacks.json").json
 
 
 def test_the_json_endpoint_says_401_when_signed_out(client):

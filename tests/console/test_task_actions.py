@@ -166,6 +166,7 @@ def test_cancel_without_the_form_token_is_refused(client, db, manager, social_wo
 
 def test_the_queue_lists_recent_escalations(client, db, manager, social_worker_staff):
     now = datetime.now(UTC)
+    edt = create_staff(db, "ed1", "Eve Duty", "edt_social_worker")
     risky = create_task(db, assignee=social_worker_staff, due_in=timedelta(minutes=10),
                         reference="RISK01")
     late = create_task(db, due_in=timedelta(minutes=-5), reference="LATE01")
@@ -174,7 +175,7 @@ def test_the_queue_lists_recent_escalations(client, db, manager, social_worker_s
         Escalation(task_id=risky.id, kind="at_risk", task_due_at=risky.due_at,
                    created_at=now - timedelta(minutes=20)),
         Escalation(task_id=late.id, kind="breach", task_due_at=late.due_at,
-                   created_at=now - timedelta(minutes=5)),
+                   created_at=now - timedelta(minutes=5), manager_id=edt.id),
         Escalation(task_id=old.id, kind="breach", task_due_at=old.due_at,
                    created_at=now - timedelta(days=5)),
     ])
@@ -187,6 +188,9 @@ def test_the_queue_lists_recent_escalations(client, db, manager, social_worker_s
     assert "Missed its deadline" in rows[0].get_text() and "Unallocated" in rows[0].get_text()
     assert "At risk of missing its deadline" in rows[1].get_text()
     assert "Sam Worker" in rows[1].get_text()
+    # Who was told: out of hours, the EDT social worker on shift; with nobody, every manager.
+    assert "Eve Duty (edt social worker)" in rows[0].get_text()
+    assert "Every manager" in rows[1].get_text()
 
 
 def test_no_call_back_expires_however_late_it_is(client, db, jobs, manager,

@@ -70,6 +70,37 @@ def test_the_escalation_goes_to_the_practice_manager_on_shift(runtime):
         assert (escalation.kind, escalation.manager_id) == ("breach", manager_id)
 
 
+def test_out_of_hours_the_edt_on_shift_is_told_of_what_it_covers(runtime):
+    with runtime.unit_of_work(NoDispatcher()) as uow:
+        edt = create_staff(uow, "edt-on", "edt_social_worker", starts=CREATED,
+                           availability="busy")  # on a call, but there to be told
+        create_staff(uow, "edt-off", "edt_social_worker", starts=CREATED + timedelta(hours=5))
+        covered = create_task(uow, created=CREATED, out_of_hours_cover=True).id
+        public = create_task(uow, created=CREATED, level="public_concern").id
+        uow.commit()
+        edt_id = edt.id
+
+    _check(runtime, CREATED + timedelta(hours=1))
+    with runtime.unit_of_work(NoDispatcher()) as uow:
+        told = {e.task_id: e.manager_id for e in uow.session.scalars(select(Escalation))}
+    # What the EDT does not cover waits for the managers' queue page in the morning.
+    assert told == {covered: edt_id, public: None}
+
+
+def test_a_practice_manager_on_shift_is_told_before_the_edt(runtime):
+    with runtime.unit_of_work(NoDispatcher()) as uow:
+        create_staff(uow, "edt-on", "edt_social_worker", starts=CREATED)
+        manager = create_staff(uow, "pm-on", "practice_manager", starts=CREATED)
+        create_task(uow, created=CREATED, out_of_hours_cover=True)
+        uow.commit()
+        manager_id = manager.id
+
+    _check(runtime, CREATED + timedelta(hours=1))
+    with runtime.unit_of_work(NoDispatcher()) as uow:
+        [escalation] = uow.session.scalars(select(Escalation)).all()
+        assert escalation.manager_id == manager_id
+
+
 def test_a_breached_call_back_stays_open_however_late_it_gets(runtime):
     task_id = _s47_task(runtime, status="allocated")
 

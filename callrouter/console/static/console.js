@@ -48,6 +48,11 @@ if (table) {
       }
       if (!response.ok) return
       const data = await response.json()
+      const waiting = document.getElementById('waiting-rows')
+      if (waiting && data.waiting_rows !== undefined) {
+        waiting.innerHTML = data.waiting_rows
+        tick()
+      }
       const before = known()
       const arrived = data.tasks.filter(t => !before.has(String(t.id)))
       const now = new Set(data.tasks.map(t => String(t.id)))

@@ -69,6 +69,7 @@ def _what_if(args: argparse.Namespace, rotas, settings: ArrivalSettings, out: Pa
         starts_on=args.start,
         settings=settings,
         strategy="edf" if args.strategy == "all" else args.strategy,
+        capacity_per_person=args.cap,
     )
     text = render_what_if(what_if)
     (out / "what-if.txt").write_text(text, encoding="utf-8")

@@ -22,7 +22,7 @@ from callrouter.simulation.engine import run
 from callrouter.simulation.metrics import RunScore, score
 from callrouter.simulation.model import CALLBACK_TIMESCALES, RunResult
 from callrouter.simulation.report import format_duration, svg_canvas
-from callrouter.simulation.runner import make_strategy
+from callrouter.simulation.runner import DEFAULT_CAPACITY, make_strategy
 
 # Parts of the day a rota manager plans in, by the hour (UK time) a call comes in.
 PARTS_OF_DAY = (("night", 0), ("morning", 8), ("afternoon", 12), ("evening", 17))
@@ -68,8 +68,13 @@ def compare_rotas(
     starts_on: date,
     settings: ArrivalSettings | None = None,
     strategy: str = "edf",
+    capacity_per_person: int | None = DEFAULT_CAPACITY,
 ) -> WhatIf:
-    """Play every rota through the same weeks under one strategy and tally each."""
+    """Play every rota through the same weeks under one strategy and tally each.
+
+    capacity_per_person is the cap for the strategies that take one (edf_brief, fifo);
+    production's edf has its own.
+    """
     if not rotas:
         raise ValueError("compare at least one rota")
     settings = settings or ArrivalSettings()
@@ -83,7 +88,7 @@ def compare_rotas(
             trace = build_trace(
                 rota, rota_name=name, seed=seed, starts_on=starts_on, settings=same_calls
             )
-            result = run(trace, make_strategy(strategy))
+            result = run(trace, make_strategy(strategy, capacity_per_person))
             scored = score(result)
             _tally(outcome, result, scored)
             optimum = fewest_s47_misses(trace)

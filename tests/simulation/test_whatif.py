@@ -55,9 +55,8 @@ def test_a_call_is_placed_in_the_uk_part_of_the_day_across_the_clock_change():
 
 def test_simulate_with_two_rotas_and_several_seeds_writes_a_what_if(tmp_path, capsys):
     extra = tmp_path / "monday_afternoon.csv"
-    shipped = resources.files("callrouter.simulation").joinpath("rotas", "duty_desk.csv")
     extra.write_text(
-        shipped.read_text() + "SW03,C,social_worker,duty desk,,,Mon,13:30,17:30\n"
+        shipped_rota("duty_desk") + "SW03,C,social_worker,duty desk,,,Mon,13:30,17:30\n"
     )
     out = tmp_path / "out"
 
@@ -85,3 +84,21 @@ def test_simulate_with_two_rotas_and_several_seeds_writes_a_what_if(tmp_path, ca
     for slot, count in missed.items():
         assert f"{slot}: {count} s47 missed" in titles
 
+
+
+def test_a_what_if_can_run_another_strategy_with_its_cap():
+    rotas = [("duty_desk", parse_rota(shipped_rota("duty_desk")))]
+    settings = ArrivalSettings(days=2, load=2.0)
+
+    def s47_in_time(cap):
+        what_if = compare_rotas(rotas, seeds=[1, 2], starts_on=MONDAY, settings=settings,
+                                strategy="fifo", capacity_per_person=cap)
+        assert what_if.strategy == "fifo"
+        return what_if.outcomes[0].in_time[Level.S47]
+
+    # Holding one call-back at a time rather than any number changes what FIFO does.
+    assert s47_in_time(1) != s47_in_time(None)
+
+
+def shipped_rota(name: str) -> str:
+    return resources.files("callrouter.simulation").joinpath("rotas", f"{name}.csv").read_text()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from redis import Redis
 from rq import Queue, Retry
@@ -16,6 +16,18 @@ log = logging.getLogger(__name__)
 
 FAILURE_TTL_SECONDS = 7 * 24 * 3600
 FINISHED_STATES = {JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}
+
+
+def not_before(at: datetime) -> datetime:
+    """Round a time up to its next whole second.
+
+    RQ's scheduler keeps whole seconds and moves a job once the clock reaches that second, so a
+    job for 11:00:00.7 would run at 11:00:00.2 and a deadline check there would find nothing
+    due yet (the sweep would catch it a minute later).
+    """
+    if at.microsecond == 0:
+        return at
+    return at.replace(microsecond=0) + timedelta(seconds=1)
 
 
 class RQDispatcher:
@@ -31,6 +43,7 @@ class RQDispatcher:
         if at is not None:
             if at.tzinfo is None:
                 raise ValueError("RQ reads naive datetimes as local time: pass an aware one")
+            at = not_before(at)
             parts.append(str(int(at.timestamp())))
         job_id = "-".join(parts)
         try:

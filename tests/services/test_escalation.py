@@ -13,6 +13,7 @@ from callrouter.services.escalation import check_deadlines
 from callrouter.services.unit_of_work import NoDispatcher
 from tests.services.factories import create_staff, create_task
 from tests.webhooks.calls import CHECS, NOT_OPEN, S47, give_details, professional_to_level
+from workers.dispatch import RQDispatcher, not_before
 from workers.queues import QueueNames
 
 CREATED = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -125,3 +126,15 @@ def test_a_new_call_back_sets_timers_for_its_warning_and_its_deadline(dial, redi
         if job_id.startswith(f"check_task_deadline-{task.id}-")
     )
     assert timers == [CREATED + timedelta(minutes=30), CREATED + timedelta(hours=1)]
+
+
+def test_a_timer_never_fires_before_a_deadline_with_a_fraction_of_a_second(redis):
+    # RQ keeps whole seconds: a check for 11:00:00.7 must wait for 11:00:01, not run at
+    # 11:00:00 and find the call-back not yet due.
+    due = CREATED + timedelta(hours=1, microseconds=700_000)
+    RQDispatcher(redis).enqueue("check_task_deadline", 99, at=due)
+
+    registry = ScheduledJobRegistry(queue=Queue(QueueNames.URGENT, connection=redis))
+    [job_id] = [j for j in registry.get_job_ids() if j.startswith("check_task_deadline-99-")]
+    assert registry.get_scheduled_time(job_id) == CREATED + timedelta(hours=1, seconds=1)
+    assert not_before(CREATED) == CREATED

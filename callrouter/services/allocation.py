@@ -138,21 +138,31 @@ def release_unreachable_holders(uow: UnitOfWork, now: datetime,
         [_open_task(task, rules) for task in held], candidates, now,
         allow_overrun=rules.allow_overrun,
     )
-    by_id = {task.id: task for task in held}
+    released = []
     for release in releases:
-        task = by_id[int(release.task_id)]
+        task_id, holder_id = int(release.task_id), int(release.staff_id)
+        # Only if still held by the same person: the holder may have completed it, or a
+        # manager re-allocated it, since it was read (neither takes the allocator lock).
+        taken_back = session.execute(
+            update(Task)
+            .where(Task.id == task_id, Task.status == "allocated", Task.assignee_id == holder_id)
+            .values(status="unallocated", assignee_id=None, allocated_at=None)
+            .returning(Task.id)
+            .execution_options(synchronize_session=False)
+        ).scalar_one_or_none()
+        if taken_back is None:
+            continue
         session.add(TaskReallocation(
-            task_id=task.id, from_staff_id=task.assignee_id, to_staff_id=None,
+            task_id=task_id, from_staff_id=holder_id, to_staff_id=None,
             reason=RELEASE_WORDS[release.reason], user_id=None, created_at=now,
         ))
-        task.status = "unallocated"
-        task.assignee_id = None
-        task.allocated_at = None
-        uow.enqueue_after_commit("allocate_task", task.id)
-        log.info("task %s released from staff %s: %s", task.id, release.staff_id,
-                 release.reason)
+        uow.enqueue_after_commit("allocate_task", task_id)
+        log.info("task %s released from staff %s: %s", task_id, holder_id, release.reason)
+        released.append(task_id)
+    for task in held:
+        session.expire(task)  # the updates above went round the ORM
     uow.commit()
-    return [int(release.task_id) for release in releases]
+    return released
 
 
 TASK_COLUMNS = (Task.id, Task.role, Task.level, Task.skill, Task.due_at, Task.created_at,

@@ -1,4 +1,5 @@
-"""Several allocator processes at once on PostgreSQL: no task given twice, no one over the cap.
+"""Racing on PostgreSQL: several allocators at once (no task given twice, no one over the cap),
+and a release racing a completion (a closed call-back never reopened).
 
 SQLite serialises every writer, so only PostgreSQL can show this; the test is skipped without it.
 """
@@ -12,7 +13,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from callrouter.db.console_models import TaskReallocation
 from callrouter.db.models import Task
+from callrouter.services import allocation
 from callrouter.services.unit_of_work import NoDispatcher
 from tests.conftest import TEST_DATABASE_URL
 from tests.services.factories import create_staff, create_task
@@ -65,3 +68,31 @@ def test_concurrent_allocators_never_give_a_task_twice_or_anyone_more_than_the_c
         owners = dict(session.execute(select(Task.id, Task.assignee_id)).all())
     for task_id, staff_id in claims:
         assert owners[task_id] == staff_id
+
+
+def test_a_call_back_completed_while_its_holder_is_released_stays_completed(
+    runtime, monkeypatch
+):
+    # The release reads who holds what, then writes; a holder completing the call-back in
+    # between (the console takes no allocator lock) must not have it reopened.
+    with runtime.unit_of_work(NoDispatcher()) as uow:
+        gone = create_staff(uow, "sw-gone", "social_worker", starts=NOW - timedelta(hours=8),
+                            hours=7.5)
+        task_id = create_task(uow, created=NOW - timedelta(minutes=40), status="allocated",
+                              assignee=gone).id
+        uow.commit()
+    read_staff = allocation.everyone_as_candidates
+
+    def completed_meanwhile(uow, now, **options):
+        with runtime.session_factory() as other:
+            other.get(Task, task_id).status = "completed"
+            other.commit()
+        return read_staff(uow, now, **options)
+
+    monkeypatch.setattr(allocation, "everyone_as_candidates", completed_meanwhile)
+    with runtime.unit_of_work(NoDispatcher()) as uow:
+        assert allocation.release_unreachable_holders(uow, NOW) == []
+
+    with runtime.session_factory() as session:
+        assert session.get(Task, task_id).status == "completed"
+        assert session.scalars(select(TaskReallocation)).all() == []

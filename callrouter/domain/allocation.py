@@ -85,6 +85,9 @@ class OpenTask:
     expected_minutes: float = 20.0
     held_by: str | None = None
     out_of_hours_cover: bool = False  # the Emergency Duty Team may make it when the office cannot
+    # Who handed it back lately: not given it again straight away (AllocationRules
+    # hand_back_cooldown), though anyone else may be.
+    not_for: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -400,7 +403,7 @@ class _EligibleGroups:
             if cap is not None and load >= cap:
                 continue
             anyone_with_room = True
-            if person.shift_ends_at < needed_until:
+            if person.shift_ends_at < needed_until or person.id in task.not_for:
                 continue
             key = (load, named_role, staying, taken[person.id])
             if best is None or key < best_key:
@@ -428,7 +431,7 @@ def explain_unplaced(
     The reason is about the roles the task names; when someone on shift could stand in (or
     cover out of hours) the sentence says when they will, or None if they can take it now.
     """
-    people = list(candidates)
+    people = [p for p in candidates if p.id not in task.not_for]
     planned: dict[str, int] = {}
     for assignment in assignments:
         planned[assignment.staff_id] = planned.get(assignment.staff_id, 0) + 1
@@ -436,6 +439,10 @@ def explain_unplaced(
     unplaced = _why_no_named_role(task, people, planned, needed_until, capacity_per_person)
     if unplaced is None:
         return None
+    if any(p.id in task.not_for for p in candidates):
+        unplaced = replace(
+            unplaced, message=unplaced.message + " (not counting whoever handed it back)"
+        )
     backup_rules = (_stands_in(stand_ins), _covers(out_of_hours_cover))
     backups = [
         p for p in people

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, func, or_, select, update
@@ -73,10 +74,11 @@ def waiting_reasons(uow: UnitOfWork, now: datetime,
     if not tasks:
         return {}
     candidates = on_duty_candidates(uow, now)
+    open_tasks = _with_hand_backs(uow, [_open_task(task, rules) for task in tasks], now, rules)
     reasons = {}
-    for task in tasks:
+    for task, open_task in zip(tasks, open_tasks, strict=True):
         unplaced = explain_unplaced(
-            _open_task(task, rules), candidates, now,
+            open_task, candidates, now,
             capacity_per_person=rules.capacity_per_person, lead_time=rules.lead_time,
             allow_overrun=rules.allow_overrun, stand_ins=rules.stand_ins,
             stand_in_within=rules.stand_in_within, out_of_hours_cover=rules.out_of_hours_cover,
@@ -297,33 +299,29 @@ def _open_task(task, rules: AllocationRules,
 def _plan(uow: UnitOfWork, tasks: list[OpenTask], candidates: list[Candidate], now: datetime,
           rules: AllocationRules) -> list[Assignment]:
     """Plan the pool, keeping a task away from whoever just handed it back."""
+    return plan_assignments(
+        _with_hand_backs(uow, tasks, now, rules), candidates, now, **rules.planning_options()
+    )
+
+
+def _with_hand_backs(uow: UnitOfWork, tasks: list[OpenTask], now: datetime,
+                     rules: AllocationRules) -> list[OpenTask]:
+    """Mark each task with who handed it back within the cooldown, for the policy to skip."""
     excluded = _recent_hand_backs(uow, now - rules.hand_back_cooldown)
-    options = rules.planning_options()
-    plan = plan_assignments(tasks, candidates, now, **options)
-    kept = [a for a in plan if a.staff_id not in excluded.get(a.task_id, ())]
-    refused = {a.task_id for a in plan} - {a.task_id for a in kept}
-    if not refused:
-        return kept
-    loads = {c.id: c.open_task_count for c in candidates}
-    for assignment in kept:
-        loads[assignment.staff_id] += 1
-    for task in [t for t in tasks if t.id in refused]:
-        others = [
-            Candidate(c.id, c.role, c.skills, c.shift_ends_at, loads[c.id], c.available)
-            for c in candidates if c.id not in excluded[task.id]
-        ]
-        again = plan_assignments([task], others, now, **options)
-        for assignment in again:
-            loads[assignment.staff_id] += 1
-        kept.extend(again)
-    return kept
+    return [
+        replace(task, not_for=frozenset(excluded[task.id])) if task.id in excluded else task
+        for task in tasks
+    ]
 
 
 def _recent_hand_backs(uow: UnitOfWork, since: datetime) -> dict[str, set[str]]:
+    # Hand-backs by a person (user_id set), not the allocator's own releases: someone away for
+    # two minutes, or whose shift was about to end, may be given the same call-back again.
     rows = uow.session.execute(
         select(TaskReallocation.task_id, TaskReallocation.from_staff_id).where(
             TaskReallocation.to_staff_id.is_(None),
             TaskReallocation.from_staff_id.is_not(None),
+            TaskReallocation.user_id.is_not(None),
             TaskReallocation.created_at >= since,
         )
     ).all()

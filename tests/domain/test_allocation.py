@@ -318,6 +318,21 @@ def test_the_edt_counts_among_who_may_take_an_urgent_call_back():
     assert Role.EDT_SOCIAL_WORKER not in roles_able_to_take(Role.SOCIAL_WORKER, rules.stand_ins)
 
 
+def test_whoever_handed_a_call_back_back_is_skipped_for_it_but_not_for_the_next():
+    handed_back = replace(task("soonest", due_in=timedelta(minutes=20)), not_for=frozenset({"a"}))
+    later = task("later", due_in=timedelta(minutes=55))
+    # "a" leaves first and would win the tie; "a" is also the only one with room for a while.
+    staff = [person("a", shift_ends_at=NOW + timedelta(minutes=30)), person("b")]
+    options = {**PRODUCTION_RULES.planning_options(), "capacity_per_person": 1}
+
+    assert plan_assignments([handed_back, later], staff, NOW, **options) == [
+        Assignment("soonest", "b"), Assignment("later", "a")
+    ]
+    assert plan_assignments([handed_back], staff[:1], NOW, **options) == []
+    reason = explain_unplaced(handed_back, staff[:1], NOW, capacity_per_person=1)
+    assert reason is not None and reason.message.endswith("(not counting whoever handed it back)")
+
+
 def test_who_could_ever_take_a_call_back_follows_every_admission_rule():
     rules = (PRODUCTION_RULES.stand_ins, PRODUCTION_RULES.out_of_hours_cover)
     abuse = task("abuse", skills=[Skill.DOMESTIC_ABUSE])

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from callrouter.db.console_models import TaskReallocation
+from callrouter.db.console_models import TaskReallocation, User
 from callrouter.db.models import Shift, Task
 from callrouter.services.allocation import (
     AllocationRules,
@@ -276,15 +276,64 @@ def test_a_task_handed_back_does_not_go_straight_back_to_the_same_person(runtime
         create_task(uow, created=EARLIER, status="allocated", assignee=other)
         create_task(uow, created=EARLIER, status="allocated", assignee=other)
         task = create_task(uow, created=NOW)
-        uow.session.add(TaskReallocation(task_id=task.id, from_staff_id=first.id,
-                                         to_staff_id=None, reason="in a strategy meeting",
-                                         created_at=NOW - timedelta(minutes=5)))
+        _handed_back(uow, task, first, NOW - timedelta(minutes=5))
         uow.commit()
         task_id = task.id
 
     with _uow(runtime) as uow:
         allocate_pending(uow, NOW)
     assert _holder(runtime, task_id) == ("allocated", "sw-2")
+
+
+def _handed_back(uow, task, staff, at):
+    """Record that this person handed the task back through the console."""
+    user = User(email=f"{staff.ref}@council.example", name=staff.name, role="social_worker",
+                password_hash="-", staff_ref=staff.ref, created_at=at)
+    uow.session.add(user)
+    uow.session.flush()
+    uow.session.add(TaskReallocation(task_id=task.id, from_staff_id=staff.id, to_staff_id=None,
+                                     reason="in a strategy meeting", user_id=user.id,
+                                     created_at=at))
+
+
+def test_a_hand_back_does_not_hold_up_an_earlier_deadline(runtime):
+    # The one who handed back the soonest call-back leaves first and so would win it on the
+    # tie; the policy gives it to the other, and the later one to them, rather than leaving
+    # the soonest waiting with both of them free.
+    with _uow(runtime) as uow:
+        leaving = create_staff(uow, "sw-leaving", "social_worker", starts=EARLIER, hours=1.5)
+        create_staff(uow, "sw-staying", "social_worker", starts=EARLIER)
+        soonest = create_task(uow, created=NOW, due_in=timedelta(minutes=20))
+        later = create_task(uow, created=NOW, due_in=timedelta(minutes=55))
+        _handed_back(uow, soonest, leaving, NOW - timedelta(minutes=2))
+        uow.commit()
+        soonest_id, later_id = soonest.id, later.id
+
+    with _uow(runtime) as uow:
+        allocate_pending(uow, NOW, ONE_EACH)
+    assert _holder(runtime, soonest_id) == ("allocated", "sw-staying")
+    assert _holder(runtime, later_id) == ("allocated", "sw-leaving")
+
+
+def test_someone_back_from_two_minutes_away_may_be_given_their_call_back_again(runtime):
+    # Only a hand-back by the person keeps it from them for the cooldown, not the allocator's
+    # own release: they may be the only one with the skill.
+    with _uow(runtime) as uow:
+        only = create_staff(uow, "sw-da", "social_worker", starts=EARLIER,
+                            skills="domestic_abuse")
+        task_id = create_task(uow, created=EARLIER, skill="domestic_abuse",
+                              status="allocated", assignee=only).id
+        uow.commit()
+        only_id = only.id
+    with _uow(runtime) as uow:
+        set_availability(uow, only_id, "away", NOW)
+    assert _holder(runtime, task_id) == ("unallocated", None)
+
+    with _uow(runtime) as uow:
+        set_availability(uow, only_id, "available", NOW + timedelta(minutes=2))
+    with _uow(runtime) as uow:
+        allocate_pending(uow, NOW + timedelta(minutes=2))
+    assert _holder(runtime, task_id) == ("allocated", "sw-da")
 
 
 def test_allocating_again_changes_nothing(runtime):

@@ -40,7 +40,8 @@ class AllocationRules:
     stand_in_within: timedelta = timedelta(hours=1)
     # Out of hours the Emergency Duty Team covers: a call-back whose flow level asks for
     # out-of-hours cover (s47) that nobody at the front door can take goes, on the same terms
-    # as a stand-in, to one of these roles on shift (the EDT's evenings, nights, weekends).
+    # as a stand-in (or at once when nobody who could make it is on shift at all), to one of
+    # these roles on shift (the EDT's evenings, nights, weekends).
     # Without it an s47 call-back taken at 17:25 on a Friday waited for Monday while
     # escalations went to an empty console (bench/RESULTS.md).
     out_of_hours_cover: tuple[Role, ...] = (Role.EDT_SOCIAL_WORKER,)
@@ -297,11 +298,8 @@ def plan_assignments(
     )
     ties = _TieBreak(allow_overrun, leaving_soon_until, taken)
     groups = _EligibleGroups(people, _acts_for, ties)
-    # Tried in this order: a practice manager standing in before the EDT.
-    backups = [
-        _EligibleGroups(people, _stands_in(stand_ins), ties),
-        _EligibleGroups(people, _covers(out_of_hours_cover), ties),
-    ]
+    standing_in = _EligibleGroups(people, _stands_in(stand_ins), ties)
+    covering = _EligibleGroups(people, _covers(out_of_hours_cover), ties)
     stand_in_until = now + stand_in_within
     plan: list[Assignment] = []
     for task in pool:
@@ -309,11 +307,16 @@ def plan_assignments(
             break  # everyone is at the cap; the rest of the pool waits
         needed_until = needed_on_shift_until(task, now, lead_time, allow_overrun)
         chosen = groups.least_loaded(task, needed_until, loads, capacity_per_person)
-        if chosen is None and task.due_at <= stand_in_until:
-            for backup in backups:
-                chosen = backup.least_loaded(task, needed_until, loads, capacity_per_person)
-                if chosen is not None:
-                    break
+        urgent = task.due_at <= stand_in_until
+        if chosen is None and urgent:
+            chosen = standing_in.least_loaded(task, needed_until, loads, capacity_per_person)
+        # The EDT after a practice manager, on the same terms; and at once when nobody at the
+        # front door who could make it is on shift at all (a 2-hour s47 at 18:00 need not
+        # wait until 19:00 for an EDT social worker who is free now).
+        if chosen is None and (
+            urgent or not (groups.anyone(task) or standing_in.anyone(task))
+        ):
+            chosen = covering.least_loaded(task, needed_until, loads, capacity_per_person)
         if chosen is None:
             continue
         loads[chosen] += 1
@@ -384,6 +387,10 @@ class _EligibleGroups:
             self._by_kind[kind] = group
         return group
 
+    def anyone(self, task: OpenTask) -> bool:
+        """Say whether anyone on shift is admitted for this kind of task, however busy."""
+        return bool(self._group(_kind(task), task))
+
     def least_loaded(
         self,
         task: OpenTask,
@@ -443,26 +450,33 @@ def explain_unplaced(
         unplaced = replace(
             unplaced, message=unplaced.message + " (not counting whoever handed it back)"
         )
-    backup_rules = (_stands_in(stand_ins), _covers(out_of_hours_cover))
-    backups = [
-        p for p in people
-        if p.available and p.shift_ends_at >= needed_until
-        and any(admits(p, task) for admits in backup_rules)
-    ]
-    if not backups:
+    stands_in, covers = _stands_in(stand_ins), _covers(out_of_hours_cover)
+    present = [p for p in people if p.available]
+    nobody_at_the_door = not any(_acts_for(p, task) or stands_in(p, task) for p in present)
+    urgent = task.due_at <= now + stand_in_within
+    able = [p for p in present if p.shift_ends_at >= needed_until]
+    standing_in = [p for p in able if stands_in(p, task)]
+    covering = [p for p in able if covers(p, task)]
+    if not standing_in + covering:
         return unplaced
-    words = " or ".join(sorted({_role_name(p.role) for p in backups}))
-    if task.due_at > now + stand_in_within:
+    # The same terms as plan_assignments: stand-ins when urgent, cover also when nobody who
+    # could make it is at the front door.
+    now_taking = (standing_in if urgent else []) + (
+        covering if urgent or nobody_at_the_door else []
+    )
+    if not now_taking:
+        words = " or ".join(sorted({_role_name(p.role) for p in standing_in + covering}))
         article = "an" if words[0].lower() in "aeiou" else "a"
         note = (
             f"; {article} {words} on shift will take it if it is still waiting when it is due "
             f"within {_span_words(stand_in_within)}"
         )
     elif capacity_per_person is None or any(
-        p.open_task_count + planned.get(p.id, 0) < capacity_per_person for p in backups
+        p.open_task_count + planned.get(p.id, 0) < capacity_per_person for p in now_taking
     ):
         return None  # the next allocation gives it to the stand-in
     else:
+        words = " or ".join(sorted({_role_name(p.role) for p in now_taking}))
         note = f"; every {words} on shift who could stand in is busy too"
     return replace(unplaced, message=unplaced.message + note)
 

@@ -292,13 +292,23 @@ def test_the_edt_makes_an_urgent_call_back_the_front_door_cannot_whatever_its_sk
     ]
 
 
-def test_the_edt_takes_only_covered_call_backs_nobody_else_can_take_near_their_deadline():
+def test_the_edt_takes_covered_call_backs_near_their_deadline_or_when_the_door_is_empty():
     edt = person("edt", Role.EDT_SOCIAL_WORKER)
     options = {**PRODUCTION_RULES.planning_options(), "capacity_per_person": None}
     public_breached = task("public", due_in=timedelta(minutes=-5), waited=timedelta(hours=24))
     s47_hours_away = covered("s47-later", due_in=timedelta(hours=3))
 
-    assert plan_assignments([public_breached, s47_hours_away], [edt], NOW, **options) == []
+    # With nobody at the front door who could make it, the EDT takes what it covers at once,
+    # and only that; with a social worker on shift, only when it is due within the hour.
+    assert plan_assignments([public_breached, s47_hours_away], [edt], NOW, **options) == [
+        Assignment("s47-later", "edt")
+    ]
+    busy_sw = person("sw-busy", open_task_count=1)
+    one_each = {**options, "capacity_per_person": 1}
+    assert plan_assignments([s47_hours_away], [busy_sw, edt], NOW, **one_each) == []
+    assert plan_assignments([covered()], [busy_sw, edt], NOW, **one_each) == [
+        Assignment("s47", "edt")
+    ]
     # A free social worker, or a practice manager standing in, comes before the EDT.
     assert plan_assignments([covered()], [edt, person("sw")], NOW, **options) == [
         Assignment("s47", "sw")
@@ -375,11 +385,19 @@ def test_the_reason_a_call_back_waits_says_when_a_stand_in_will_take_it():
     busy_manager = replace(manager, open_task_count=1)
     both_busy = explain_unplaced(task("s47"), [busy_sw, busy_manager], NOW, **options)
     assert both_busy is not None and both_busy.message.endswith("who could stand in is busy too")
-    # Out of hours the same sentence names the EDT, for the call-backs it covers.
+    # While a social worker is on shift, the same sentence names the EDT for what it covers;
+    # with nobody at the front door, the EDT takes it at once.
     edt = person("edt", Role.EDT_SOCIAL_WORKER)
-    waiting = explain_unplaced(covered(due_in=timedelta(hours=2)), [edt], NOW, **options)
-    assert waiting is not None and waiting.reason == UnplacedReason.NO_ROLE
+    two_hours = covered(due_in=timedelta(hours=2))
+    waiting = explain_unplaced(two_hours, [busy_sw, edt], NOW, **options)
+    assert waiting is not None and waiting.reason == UnplacedReason.ALL_AT_CAPACITY
     assert "an Emergency Duty Team social worker on shift will take it" in waiting.message
+    assert explain_unplaced(two_hours, [edt], NOW, **options) is None
+    busy_edt = explain_unplaced(two_hours, [replace(edt, open_task_count=1)], NOW, **options)
+    assert busy_edt is not None and busy_edt.message == (
+        "no senior social worker or social worker on shift now; every Emergency Duty Team "
+        "social worker on shift who could stand in is busy too"
+    )
     public = explain_unplaced(task("public", due_in=timedelta(hours=2)), [edt], NOW, **options)
     assert public is not None and public.message == (
         "no senior social worker or social worker on shift now"

@@ -49,6 +49,9 @@ class AllocationRules:
     # in before the desk thins out (best fit); otherwise ties go to whoever has been given
     # fewest call-backs this shift, so the day's work is shared.
     leaving_soon_within: timedelta | None = timedelta(hours=1)
+    # But someone with less than this left is given a call-back only if nobody else can take
+    # it: they would have to notice it and start the call in the time left.
+    last_moments: timedelta = timedelta(minutes=5)
     hand_back_cooldown: timedelta = timedelta(hours=1)
     expected_minutes: tuple[tuple[str, float], ...] = (("s47", 25.0), ("level2", 15.0))
     default_expected_minutes: float = 20.0
@@ -68,6 +71,7 @@ class AllocationRules:
             stand_in_within=self.stand_in_within,
             out_of_hours_cover=self.out_of_hours_cover,
             leaving_soon_within=self.leaving_soon_within,
+            last_moments=self.last_moments,
         )
 
 
@@ -277,6 +281,7 @@ def plan_assignments(
     stand_in_within: timedelta = timedelta(0),
     out_of_hours_cover: Iterable[Role] = (),
     leaving_soon_within: timedelta | None = None,
+    last_moments: timedelta = timedelta(0),
 ) -> list[Assignment]:
     """Give unheld tasks, earliest deadline first, to the least loaded eligible person."""
     # Eligible: able to act in the task's role, holding every skill it needs, available, and
@@ -296,7 +301,7 @@ def plan_assignments(
     leaving_soon_until = (
         now + leaving_soon_within if allow_overrun and leaving_soon_within is not None else None
     )
-    ties = _TieBreak(allow_overrun, leaving_soon_until, taken)
+    ties = _TieBreak(allow_overrun, leaving_soon_until, now + last_moments, taken)
     groups = _EligibleGroups(people, _acts_for, ties)
     standing_in = _EligibleGroups(people, _stands_in(stand_ins), ties)
     covering = _EligibleGroups(people, _covers(out_of_hours_cover), ties)
@@ -339,17 +344,22 @@ class _TieBreak:
 
     allow_overrun: bool
     leaving_soon_until: datetime | None
+    last_moments_from: datetime  # whoever leaves before this is a last resort
     taken: dict[str, int]  # call-backs given this shift, counting this plan's
 
     def fixed_order(self, person: Candidate, role: Role) -> tuple:
         """Return the part of the order that does not change as the plan goes on."""
+        in_last_moments = person.shift_ends_at < self.last_moments_from
         leaving_soon = (
             self.leaving_soon_until is not None and person.shift_ends_at <= self.leaving_soon_until
         )
         # Remaining ties: with overruns allowed, whoever leaves soonest; without, whoever stays
         # longest, as least likely to hand it back.
         ends = person.shift_ends_at.timestamp()
-        return (person.role != role, not leaving_soon, ends if self.allow_overrun else -ends)
+        return (
+            in_last_moments, person.role != role, not leaving_soon,
+            ends if self.allow_overrun else -ends,
+        )
 
 
 _Kind = tuple[Role, frozenset[Skill], bool]
@@ -373,7 +383,8 @@ class _EligibleGroups:
     def _group(self, kind: _Kind, task: OpenTask) -> list[tuple[tuple, Candidate]]:
         group = self._by_kind.get(kind)
         if group is None:
-            # Ties on load go first to the role the task names (an early help worker before
+            # Someone in the last moments of their shift comes last whatever their load; then
+            # ties on load go first to the role the task names (an early help worker before
             # an officer standing in), then to someone leaving soon, then to whoever has been
             # given fewest call-backs this shift, then by shift end.
             group = sorted(
@@ -405,14 +416,14 @@ class _EligibleGroups:
         best: str | None = None
         best_key: tuple = ()
         anyone_with_room = False
-        for (named_role, staying, _), person in self._group(kind, task):
+        for (last_moments, named_role, staying, _), person in self._group(kind, task):
             load = loads[person.id]
             if cap is not None and load >= cap:
                 continue
             anyone_with_room = True
             if person.shift_ends_at < needed_until or person.id in task.not_for:
                 continue
-            key = (load, named_role, staying, taken[person.id])
+            key = (last_moments, load, named_role, staying, taken[person.id])
             if best is None or key < best_key:
                 best, best_key = person.id, key
         if not anyone_with_room:

@@ -343,6 +343,31 @@ def test_whoever_handed_a_call_back_back_is_skipped_for_it_but_not_for_the_next(
     assert reason is not None and reason.message.endswith("(not counting whoever handed it back)")
 
 
+def test_someone_in_the_last_minutes_of_their_shift_is_given_a_call_back_only_as_a_last_resort():
+    options = PRODUCTION_RULES.planning_options()
+    seconds_left = person("going", shift_ends_at=NOW + timedelta(seconds=20))
+    half_hour_left = person("leaving", shift_ends_at=NOW + timedelta(minutes=30))
+    staying = person("staying")
+
+    # Leaving within the hour wins a tie (whoever stays is kept free), but not with seconds
+    # left: they could hardly notice it, let alone start the call.
+    assert plan_assignments([task()], [seconds_left, staying], NOW, **options) == [
+        Assignment("t1", "staying")
+    ]
+    assert plan_assignments([task()], [seconds_left, half_hour_left, staying], NOW,
+                            **options) == [Assignment("t1", "leaving")]
+    # Without a cap, even a colleague with work in hand comes before them.
+    busy = replace(staying, open_task_count=1)
+    assert plan_assignments([task()], [seconds_left, busy], NOW,
+                            **{**options, "capacity_per_person": None}) == [
+        Assignment("t1", "staying")
+    ]
+    # With nobody else, they may still start it.
+    assert plan_assignments([task()], [seconds_left], NOW, **options) == [
+        Assignment("t1", "going")
+    ]
+
+
 def test_who_could_ever_take_a_call_back_follows_every_admission_rule():
     rules = (PRODUCTION_RULES.stand_ins, PRODUCTION_RULES.out_of_hours_cover)
     abuse = task("abuse", skills=[Skill.DOMESTIC_ABUSE])

@@ -1,4 +1,5 @@
-"""Duty staff's screens: my call-backs (kept live by polling), a task, and what to do with it."""
+"""Duty staff's screens: my call-backs (kept live by polling), my availability, a task, and
+what to do with it."""
 
 from __future__ import annotations
 
@@ -12,9 +13,13 @@ from callrouter.domain.console_access import (
     allowed,
     may_open_task,
 )
-from callrouter.services import dialling, tasks
+from callrouter.services import allocation, dialling, tasks
+from callrouter.services import staff as staff_service
 
 WAITING_EMPTY = "Nothing is waiting for the Emergency Duty Team."
+OWN_CHOICES = ("available", "away", "off")  # the states people set for themselves here
+NOT_LINKED = ("Your account is not linked to a duty rota record, so your availability cannot "
+              "be changed. Ask an administrator to add your staff reference.")
 
 
 def _my_tasks():
@@ -27,11 +32,46 @@ def _my_tasks():
 @security.requires(Permission.WORK_TASKS)
 def my_callbacks():
     """List the call-backs I hold, soonest deadline first, with the time left on each."""
-    staff, held = _my_tasks()
-    waiting = tasks.waiting_for_cover(security.uow().session, staff)
-    return render_template("my_callbacks.html", staff=staff, tasks=held, waiting=waiting,
-                           waiting_empty=WAITING_EMPTY, now=security.now(), urgency=tasks.urgency,
-                           max_attempts=tasks.RETRY_POLICY.max_attempts)
+    me, held = _my_tasks()
+    session = security.uow().session
+    waiting = tasks.waiting_for_cover(session, me)
+    now = security.now()
+    return render_template("my_callbacks.html", staff=me, tasks=held, waiting=waiting,
+                           waiting_empty=WAITING_EMPTY, now=now, urgency=tasks.urgency,
+                           max_attempts=tasks.RETRY_POLICY.max_attempts,
+                           availability_words=staff_service.AVAILABILITY_WORDS,
+                           availability=allocation.current_availability(
+                               security.uow(), [me], now)[me.id] if me else None,
+                           on_shift=me is not None
+                           and staff_service.on_shift_now(session, me.id, now))
+
+
+@console.post("/availability")
+@security.requires(Permission.WORK_TASKS)
+def my_availability():
+    """Mark myself available, away or signed off; what I hold goes back if I leave."""
+    work = security.uow()
+    user = security.current_user()
+    me = tasks.staff_for(work.session, user)
+    back = redirect(url_for("console.my_callbacks", _anchor="your-availability"))
+    if me is None:
+        flash(NOT_LINKED, "error")
+        return back
+    choice = request.form.get("availability", "")
+    if choice not in OWN_CHOICES:
+        flash("Choose available, away or signed off for today", "error")
+        return back
+    now = security.now()
+    try:
+        released = staff_service.change_availability(work, me.id, choice, user,
+                                                     request.form.get("reason", ""), now)
+    except staff_service.AvailabilityError as error:
+        flash(str(error), "error")
+        return back
+    flash(staff_service.change_words(
+        None, choice, len(released), staff_service.held_count(work.session, me.id),
+        staff_service.on_shift_now(work.session, me.id, now)), "success")
+    return redirect(url_for("console.my_callbacks"))
 
 
 @console.get("/callbacks.json")
@@ -145,6 +185,17 @@ def start_call(task_id: int):
         flash(str(error), "error")
         return redirect(url_for("console.task", task_id=task_id))
     return redirect(url_for("console.task", task_id=task_id, _anchor="dialling"))
+
+
+@console.post("/tasks/<int:task_id>/still-calling")
+@security.requires(Permission.WORK_TASKS)
+def still_calling(task_id: int):
+    """Keep my dial lock alive while my call goes on (the task page says so every few minutes)."""
+    found = _task_for_me(task_id)
+    work = security.uow()
+    staff = tasks.staff_for(work.session, security.current_user())
+    kept = dialling.keep_dialling(work, found, staff.id if staff else None, security.now())
+    return jsonify(calling=kept)
 
 
 @console.post("/tasks/<int:task_id>/cancel")

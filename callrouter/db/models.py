@@ -86,6 +86,8 @@ class Staff(Base):
     team: Mapped[str | None] = mapped_column(String(64))
     skills: Mapped[str] = mapped_column(String(200), default="")  # ";"-separated
     availability: Mapped[str] = mapped_column(String(16), default="available")
+    # When it was last set: away lasts the stretch of shift, off the (UK) day, it was set in.
+    availability_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     shifts: Mapped[list[Shift]] = relationship(back_populates="staff", order_by="Shift.starts_at")
 
@@ -184,6 +186,10 @@ class Escalation(Base):
     manager: Mapped[Staff | None] = relationship()
 
 
+def _kept_from_the_start(context) -> datetime:
+    return context.get_current_parameters()["since"]
+
+
 class DialLock(Base):
     """Who is ringing a caller right now: one row per number, so two people never dial at once."""
 
@@ -193,7 +199,9 @@ class DialLock(Base):
     callback_number: Mapped[str] = mapped_column(String(32), unique=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"))
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
-    since: Mapped[datetime] = mapped_column(UTCDateTime)
+    since: Mapped[datetime] = mapped_column(UTCDateTime)  # when this call began
+    # The last sign the holder is still on it: the start, or their open task page saying so.
+    kept_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_kept_from_the_start)
 
 
 class AllocatorLock(Base):

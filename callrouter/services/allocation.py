@@ -30,6 +30,7 @@ from callrouter.domain.allocation import (
     reallocation_needed,
 )
 from callrouter.domain.deadlines import DIAL_LOCK_STALE_AFTER
+from callrouter.domain.rota import LONDON
 from callrouter.domain.vocabulary import Role, Skill
 from callrouter.services.unit_of_work import UnitOfWork
 
@@ -126,7 +127,7 @@ def release_unreachable_holders(uow: UnitOfWork, now: datetime,
     session = uow.session
     # A call in progress keeps its task; a lock left by a page shut mid-call does not.
     dialling = set(session.scalars(
-        select(DialLock.task_id).where(DialLock.since > now - DIAL_LOCK_STALE_AFTER)
+        select(DialLock.task_id).where(DialLock.kept_at > now - DIAL_LOCK_STALE_AFTER)
     ))
     held = session.scalars(
         select(Task).where(Task.status == "allocated", Task.assignee_id.is_not(None))
@@ -183,6 +184,7 @@ def set_availability(uow: UnitOfWork, staff_id: int, availability: str, now: dat
         raise ValueError(f"unknown availability {availability!r}")
     staff = uow.session.get(Staff, staff_id)
     staff.availability = availability
+    staff.availability_since = now
     if availability == "off":
         for shift in uow.session.scalars(
             select(Shift).where(Shift.staff_id == staff_id, Shift.starts_at <= now,
@@ -225,10 +227,41 @@ def everyone_as_candidates(uow: UnitOfWork, now: datetime,
             skills=frozenset(SKILLS[skill] for skill in staff.skill_set if skill in SKILLS),
             shift_ends_at=stretch[1] if stretch else now,
             open_task_count=loads.get(staff.id, 0),
-            available=stretch is not None and staff.availability in willing,
+            available=stretch is not None
+            and availability_now(staff, stretch[0], now) in willing,
             taken_this_shift=taken.get(staff.id, 0),
         ))
     return candidates
+
+
+def availability_now(staff: Staff, stretch_began: datetime | None, now: datetime) -> str:
+    """Say what someone's availability means now.
+
+    Away lasts the stretch of shift it was set in, and off (signed off, off sick today) the
+    UK day: a new shift starts available, so nobody stays out of the allocation for good
+    because they were marked off once and nobody marked them back.
+    """
+    since = staff.availability_since
+    if staff.availability not in ("away", "off") or since is None or stretch_began is None:
+        return staff.availability
+    if stretch_began <= since:
+        return staff.availability  # the same stretch of shift
+    if staff.availability == "off" and since.astimezone(LONDON).date() == now.astimezone(
+        LONDON
+    ).date():
+        return staff.availability  # a later shift the same day
+    return "available"
+
+
+def current_availability(uow: UnitOfWork, people: list[Staff], now: datetime) -> dict[int, str]:
+    """Return each person's availability as the allocator reads it now, by staff id."""
+    stretches = _continuous_shifts(uow, now)
+    # Off shift, read it as a shift starting now would.
+    return {
+        staff.id: availability_now(staff, stretches[staff.id][0] if staff.id in stretches
+                                   else now, now)
+        for staff in people
+    }
 
 
 def _taken_this_shift(uow: UnitOfWork,

@@ -3,8 +3,9 @@
 The lock is a row in dial_locks, unique on the number. Taking it is an INSERT: the unique
 constraint makes two people racing for the same caller end with one row, on SQLite as on
 PostgreSQL (the loser's INSERT waits for the winner's commit, then fails). A lock is let go
-when an attempt is recorded or the task closes; one older than STALE_AFTER, or held for a
-task that has since closed, may be taken over (someone shut the page mid-call).
+when an attempt is recorded or the task closes. While the holder's task page is open it keeps
+the lock alive (keep_dialling), so a long call keeps it; one not kept for STALE_AFTER, or held
+for a task that has since closed, may be taken over (someone shut the page mid-call).
 
 start_dialling commits its own transaction (and rolls back on a lost race), so call it with
 nothing else pending in the unit of work.
@@ -55,7 +56,7 @@ def current_lock(uow: UnitOfWork, number: str | None) -> DialLock | None:
 
 def is_live(uow: UnitOfWork, lock: DialLock | None, now: datetime) -> bool:
     """Say whether a lock still stops others dialling: recent, and for a task still open."""
-    if lock is None or now - lock.since > STALE_AFTER:
+    if lock is None or now - lock.kept_at > STALE_AFTER:
         return False
     status = uow.session.scalar(select(Task.status).where(Task.id == lock.task_id))
     return status in OPEN_STATUSES
@@ -84,7 +85,7 @@ def start_dialling(uow: UnitOfWork, task: Task, staff_id: int | None, now: datet
         lock = current_lock(uow, number)
         if lock is None:
             lock = DialLock(callback_number=number, task_id=task_id, staff_id=staff_id,
-                            since=now)
+                            since=now, kept_at=now)
             uow.session.add(lock)
             try:
                 uow.session.flush()
@@ -93,14 +94,15 @@ def start_dialling(uow: UnitOfWork, task: Task, staff_id: int | None, now: datet
                 continue
         elif staff_id is not None and lock.staff_id == staff_id:
             lock.task_id = task_id
-            lock.since = now
+            lock.since = lock.kept_at = now
         elif not is_live(uow, lock, now):
-            # Take over a forgotten lock, unless someone else takes it over first.
+            # Take over a forgotten lock, unless someone else takes it over (or its holder
+            # keeps it) first.
             taken = uow.session.execute(
                 update(DialLock)
-                .where(DialLock.id == lock.id, DialLock.since == lock.since,
+                .where(DialLock.id == lock.id, DialLock.kept_at == lock.kept_at,
                        DialLock.task_id == lock.task_id)
-                .values(task_id=task_id, staff_id=staff_id, since=now)
+                .values(task_id=task_id, staff_id=staff_id, since=now, kept_at=now)
                 .execution_options(synchronize_session=False)
             ).rowcount
             if taken != 1:
@@ -120,6 +122,25 @@ def start_dialling(uow: UnitOfWork, task: Task, staff_id: int | None, now: datet
         return lock
     lock = current_lock(uow, number)
     raise AlreadyDialling(holder_name(uow, lock) if lock else None, lock.since if lock else None)
+
+
+def keep_dialling(uow: UnitOfWork, task: Task, staff_id: int | None, now: datetime) -> bool:
+    """Say the holder is still on this call, keeping their lock alive; commit.
+
+    Only the person holding the lock for this task keeps it: False, and nothing changes, for
+    anyone else, a lock already taken over, or a task since closed.
+    """
+    if staff_id is None or task.status not in OPEN_STATUSES or not task.callback_number:
+        return False
+    kept = uow.session.execute(
+        update(DialLock)
+        .where(DialLock.callback_number == task.callback_number,
+               DialLock.task_id == task.id, DialLock.staff_id == staff_id)
+        .values(kept_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    uow.commit()
+    return kept == 1
 
 
 def stop_dialling(uow: UnitOfWork, task: Task) -> None:

@@ -7,11 +7,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from callrouter.db.console_models import TaskReallocation, User
-from callrouter.db.models import Shift, Task
+from callrouter.db.models import DialLock, Shift, Staff, Task
 from callrouter.services.allocation import (
     AllocationRules,
     allocate_pending,
     allocate_task,
+    current_availability,
     release_unreachable_holders,
     set_availability,
     waiting_reasons,
@@ -370,8 +371,6 @@ def test_someone_busy_on_a_call_keeps_their_tasks_but_gets_no_new_ones(runtime):
 
 
 def test_a_holder_who_signed_off_mid_call_keeps_the_task_until_the_dial_lock_goes_stale(runtime):
-    from callrouter.db.models import DialLock
-
     with _uow(runtime) as uow:
         holder = create_staff(uow, "sw-1", "social_worker", starts=NOW - timedelta(hours=8),
                               hours=7.9)
@@ -386,3 +385,59 @@ def test_a_holder_who_signed_off_mid_call_keeps_the_task_until_the_dial_lock_goe
         assert release_unreachable_holders(uow, NOW) == []  # still on the phone
     with _uow(runtime) as uow:
         assert release_unreachable_holders(uow, NOW + timedelta(minutes=6)) == [task_id]
+
+
+def test_a_holder_whose_page_keeps_a_long_call_alive_keeps_the_task_past_sign_off(runtime):
+    from callrouter.services.dialling import keep_dialling
+
+    with _uow(runtime) as uow:
+        holder = create_staff(uow, "sw-1", "social_worker", starts=NOW - timedelta(hours=8),
+                              hours=7.9)
+        task = create_task(uow, created=EARLIER, status="allocated", assignee=holder)
+        uow.session.add(DialLock(callback_number=task.callback_number, task_id=task.id,
+                                 staff_id=holder.id, since=NOW - timedelta(minutes=10)))
+        uow.commit()
+        task_id, holder_id = task.id, holder.id
+
+    for minutes in (0, 5, 10):  # the task page says so every few minutes
+        with _uow(runtime) as uow:
+            assert keep_dialling(uow, uow.session.get(Task, task_id), holder_id,
+                                 NOW + timedelta(minutes=minutes))
+    with _uow(runtime) as uow:
+        assert release_unreachable_holders(uow, NOW + timedelta(minutes=20)) == []
+    assert _holder(runtime, task_id) == ("allocated", "sw-1")
+
+
+def test_away_lasts_the_shift_and_off_the_day_so_nobody_is_left_out_for_good(runtime):
+    tomorrow = NOW + timedelta(days=1)
+    with _uow(runtime) as uow:
+        worker = create_staff(uow, "sw-1", "social_worker", starts=EARLIER)
+        uow.session.add(Shift(staff_id=worker.id, starts_at=tomorrow - timedelta(hours=1),
+                              ends_at=tomorrow + timedelta(hours=7)))
+        later_today = Shift(staff_id=worker.id, starts_at=NOW + timedelta(hours=9),
+                            ends_at=NOW + timedelta(hours=10))
+        uow.session.add(later_today)
+        uow.commit()
+        worker_id = worker.id
+
+    def availability(at):
+        with _uow(runtime) as uow:
+            staff = uow.session.get(Staff, worker_id)
+            return current_availability(uow, [staff], at)[worker_id]
+
+    with _uow(runtime) as uow:
+        set_availability(uow, worker_id, "away", NOW)
+    assert availability(NOW + timedelta(hours=2)) == "away"  # the same stretch of shift
+    assert availability(NOW + timedelta(hours=9, minutes=30)) == "available"  # a new one
+
+    with _uow(runtime) as uow:
+        set_availability(uow, worker_id, "off", NOW + timedelta(hours=9, minutes=30))
+    assert availability(NOW + timedelta(hours=9, minutes=45)) == "off"
+    # Signed off (or off sick) for the day, not for good: tomorrow's shift starts available,
+    # and a call-back is given to them then.
+    with _uow(runtime) as uow:
+        task_id = create_task(uow, created=tomorrow).id
+        uow.commit()
+    with _uow(runtime) as uow:
+        allocate_pending(uow, tomorrow)
+    assert _holder(runtime, task_id) == ("allocated", "sw-1")

@@ -221,3 +221,41 @@ def test_a_lock_is_live_only_while_recent_and_its_task_open(runtime):
         assert dialling.is_live(uow, lock, NOW + timedelta(minutes=15))
         assert not dialling.is_live(uow, lock, NOW + timedelta(minutes=16))
         assert not dialling.is_live(uow, None, NOW)
+
+
+def keep(runtime, task_id: int, staff_id: int, at: datetime) -> bool:
+    with runtime.unit_of_work(NoDispatcher()) as uow:
+        return dialling.keep_dialling(uow, uow.session.get(Task, task_id), staff_id, at)
+
+
+def test_a_long_call_kept_alive_by_its_page_is_not_taken_over(runtime, db):
+    # An s47 call can run 25 minutes or more: while the holder's task page keeps the lock,
+    # a colleague is still told not to ring, long after the 15 minutes a forgotten lock lasts.
+    sam, alex = add_staff(runtime, "Sam Worker", "Alex Other")
+    task_id = add_task(runtime)
+    dial(runtime, task_id, sam)
+    for minutes in (5, 10, 15, 20):
+        assert keep(runtime, task_id, sam, NOW + timedelta(minutes=minutes))
+
+    with pytest.raises(AlreadyDialling) as refused:
+        dial(runtime, task_id, alex, NOW + timedelta(minutes=30))
+    assert "started calling this caller at 10:00" in str(refused.value)  # when it began
+
+    # Once the page stops saying so, the lock lapses 15 minutes after it last did.
+    lock = dial(runtime, task_id, alex, NOW + timedelta(minutes=36))
+    assert lock.staff_id == alex
+
+
+def test_only_the_holder_keeps_a_lock_alive(runtime, db):
+    sam, alex = add_staff(runtime, "Sam Worker", "Alex Other")
+    task_id = add_task(runtime)
+    dial(runtime, task_id, sam)
+
+    assert not keep(runtime, task_id, alex, NOW + timedelta(minutes=10))
+    assert not keep(runtime, task_id, None, NOW + timedelta(minutes=10))
+    lock = db.scalar(select(DialLock))
+    assert lock.kept_at == NOW  # untouched by anyone else
+    with runtime.unit_of_work(NoDispatcher()) as uow:
+        uow.session.get(Task, task_id).status = "completed"
+        uow.commit()
+    assert not keep(runtime, task_id, sam, NOW + timedelta(minutes=10))

@@ -449,6 +449,7 @@ def explain_unplaced(
     The reason is about the roles the task names; when someone on shift could stand in (or
     cover out of hours) the sentence says when they will, or None if they can take it now.
     """
+    candidates = list(candidates)
     people = [p for p in candidates if p.id not in task.not_for]
     planned: dict[str, int] = {}
     for assignment in assignments:
@@ -462,10 +463,12 @@ def explain_unplaced(
             unplaced, message=unplaced.message + " (not counting whoever handed it back)"
         )
     stands_in, covers = _stands_in(stand_ins), _covers(out_of_hours_cover)
-    present = [p for p in people if p.available]
-    nobody_at_the_door = not any(_acts_for(p, task) or stands_in(p, task) for p in present)
+    # As the planner counts it: whoever handed it back is still at the front door.
+    nobody_at_the_door = not any(
+        _acts_for(p, task) or stands_in(p, task) for p in candidates if p.available
+    )
     urgent = task.due_at <= now + stand_in_within
-    able = [p for p in present if p.shift_ends_at >= needed_until]
+    able = [p for p in people if p.available and p.shift_ends_at >= needed_until]
     standing_in = [p for p in able if stands_in(p, task)]
     covering = [p for p in able if covers(p, task)]
     if not standing_in + covering:

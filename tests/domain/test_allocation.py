@@ -341,6 +341,17 @@ def test_whoever_handed_a_call_back_back_is_skipped_for_it_but_not_for_the_next(
     assert plan_assignments([handed_back], staff[:1], NOW, **options) == []
     reason = explain_unplaced(handed_back, staff[:1], NOW, capacity_per_person=1)
     assert reason is not None and reason.message.endswith("(not counting whoever handed it back)")
+    # Whoever handed it back still counts as at the front door, for the planner and the
+    # reason alike: the EDT waits until it is due within the hour.
+    later_covered = replace(later, id="covered", due_at=NOW + timedelta(hours=2),
+                            out_of_hours_cover=True, not_for=frozenset({"a"}))
+    edt = person("edt", Role.EDT_SOCIAL_WORKER)
+    assert plan_assignments([later_covered], [staff[0], edt], NOW, **options) == []
+    waiting = explain_unplaced(later_covered, [staff[0], edt], NOW, **{
+        k: options[k] for k in ("capacity_per_person", "allow_overrun", "stand_ins",
+                                "stand_in_within", "out_of_hours_cover")
+    })
+    assert waiting is not None and "will take it if it is still waiting" in waiting.message
 
 
 def test_someone_in_the_last_minutes_of_their_shift_is_given_a_call_back_only_as_a_last_resort():

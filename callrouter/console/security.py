@@ -23,8 +23,9 @@ from callrouter.services.unit_of_work import UnitOfWork
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 DEFAULT_IDLE = timedelta(minutes=60)
 DEFAULT_LIFETIME = timedelta(hours=12)  # a long shift; then sign in again
-# Requests that must not count as activity (a page polling in an unattended tab).
-PASSIVE_ENDPOINTS = frozenset({"console.my_callbacks_json"})
+# Requests that must not count as activity (a page polling or keeping a call's dial lock in
+# an unattended tab): they must not keep an unattended console signed in.
+PASSIVE_ENDPOINTS = frozenset({"console.my_callbacks_json", "console.still_calling"})
 
 
 def now() -> datetime:

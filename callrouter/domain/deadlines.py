@@ -14,8 +14,12 @@ UK = ZoneInfo("Europe/London")
 WARNING_SHARE = {Level.S47: 0.5}
 DEFAULT_WARNING_SHARE = 0.75
 MIN_WARNING_LEAD = timedelta(minutes=10)
-# A dial lock older than this was left by a page shut mid-call: others may take it over.
+# A dial lock not kept alive for this long was left by a page shut mid-call: others may take
+# it over.
 DIAL_LOCK_STALE_AFTER = timedelta(minutes=15)
+# And however long a page keeps it alive, a call that has lasted this long is over (the
+# simulation's longest call): a tab left open must not hold a caller's number all evening.
+DIAL_LOCK_LONGEST_CALL = timedelta(hours=1)
 
 
 def warning_time(created_at: datetime, due_at: datetime, level: str | None) -> datetime:

@@ -29,7 +29,7 @@ from callrouter.domain.allocation import (
     plan_assignments,
     reallocation_needed,
 )
-from callrouter.domain.deadlines import DIAL_LOCK_STALE_AFTER
+from callrouter.domain.deadlines import DIAL_LOCK_LONGEST_CALL, DIAL_LOCK_STALE_AFTER
 from callrouter.domain.rota import LONDON
 from callrouter.domain.vocabulary import Role, Skill
 from callrouter.services.unit_of_work import UnitOfWork
@@ -127,7 +127,8 @@ def release_unreachable_holders(uow: UnitOfWork, now: datetime,
     session = uow.session
     # A call in progress keeps its task; a lock left by a page shut mid-call does not.
     dialling = set(session.scalars(
-        select(DialLock.task_id).where(DialLock.kept_at > now - DIAL_LOCK_STALE_AFTER)
+        select(DialLock.task_id).where(DialLock.kept_at > now - DIAL_LOCK_STALE_AFTER,
+                                       DialLock.since > now - DIAL_LOCK_LONGEST_CALL)
     ))
     held = session.scalars(
         select(Task).where(Task.status == "allocated", Task.assignee_id.is_not(None))

@@ -4,8 +4,9 @@ The lock is a row in dial_locks, unique on the number. Taking it is an INSERT: t
 constraint makes two people racing for the same caller end with one row, on SQLite as on
 PostgreSQL (the loser's INSERT waits for the winner's commit, then fails). A lock is let go
 when an attempt is recorded or the task closes. While the holder's task page is open it keeps
-the lock alive (keep_dialling), so a long call keeps it; one not kept for STALE_AFTER, or held
-for a task that has since closed, may be taken over (someone shut the page mid-call).
+the lock alive (keep_dialling), so a long call keeps it, up to LONGEST_CALL; one not kept for
+STALE_AFTER, or held for a task that has since closed, may be taken over (someone shut the
+page mid-call).
 
 start_dialling commits its own transaction (and rolls back on a lost race), so call it with
 nothing else pending in the unit of work.
@@ -20,12 +21,13 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from callrouter.db.models import DialLock, Staff, Task
-from callrouter.domain.deadlines import DIAL_LOCK_STALE_AFTER
+from callrouter.domain.deadlines import DIAL_LOCK_LONGEST_CALL, DIAL_LOCK_STALE_AFTER
 from callrouter.services import audit
 from callrouter.services.tasks import OPEN_STATUSES, TaskError
 from callrouter.services.unit_of_work import UnitOfWork
 
 STALE_AFTER = DIAL_LOCK_STALE_AFTER
+LONGEST_CALL = DIAL_LOCK_LONGEST_CALL
 UK = ZoneInfo("Europe/London")
 _RACE_RETRIES = 3
 
@@ -56,7 +58,7 @@ def current_lock(uow: UnitOfWork, number: str | None) -> DialLock | None:
 
 def is_live(uow: UnitOfWork, lock: DialLock | None, now: datetime) -> bool:
     """Say whether a lock still stops others dialling: recent, and for a task still open."""
-    if lock is None or now - lock.kept_at > STALE_AFTER:
+    if lock is None or now - lock.kept_at > STALE_AFTER or now - lock.since > LONGEST_CALL:
         return False
     status = uow.session.scalar(select(Task.status).where(Task.id == lock.task_id))
     return status in OPEN_STATUSES

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from callrouter.db.console_models import AuditEvent, User
 from callrouter.services.accounts import create_admin
-from tests.console.conftest import PASSWORD, csrf_of, get_page, sign_in
+from tests.console.conftest import PASSWORD, create_task, csrf_of, get_page, sign_in
 
 
 def test_a_signed_out_person_is_sent_to_the_sign_in_page(client):
@@ -137,3 +137,20 @@ def test_an_admin_adds_a_user_linked_to_the_rota(client, db, admin):
         "role": "advisor", "password": "short"})
     assert response.status_code == 400
     assert "at least 12 characters" in response.get_data(as_text=True)
+
+
+def test_a_task_page_keeping_a_call_alive_does_not_keep_the_console_signed_in(
+        client, db, social_worker, social_worker_staff):
+    task = create_task(db, assignee=social_worker_staff)
+    with freeze_time() as frozen:
+        sign_in(client, social_worker)
+        page = get_page(client, f"/console/tasks/{task.id}")
+        client.post(f"/console/tasks/{task.id}/start-call", data={"csrf_token": csrf_of(page)})
+        token = csrf_of(get_page(client, f"/console/tasks/{task.id}"))
+        for _ in range(13):  # every 5 minutes for over an hour, nobody at the screen
+            frozen.tick(timedelta(minutes=5))
+            client.post(f"/console/tasks/{task.id}/still-calling",
+                        headers={"X-CSRF-Token": token})
+        response = client.get("/console/callbacks")
+        assert response.status_code == 302
+        assert "/console/sign-in" in response.headers["Location"]

@@ -259,3 +259,15 @@ def test_only_the_holder_keeps_a_lock_alive(runtime, db):
         uow.session.get(Task, task_id).status = "completed"
         uow.commit()
     assert not keep(runtime, task_id, sam, NOW + timedelta(minutes=10))
+
+
+def test_a_page_left_open_holds_a_number_for_an_hour_at_most(runtime, db):
+    sam, alex = add_staff(runtime, "Sam Worker", "Alex Other")
+    task_id = add_task(runtime)
+    dial(runtime, task_id, sam)
+    for minutes in range(5, 65, 5):  # the tab says "still calling" all evening
+        keep(runtime, task_id, sam, NOW + timedelta(minutes=minutes))
+
+    with pytest.raises(AlreadyDialling):
+        dial(runtime, task_id, alex, NOW + timedelta(minutes=59))
+    assert dial(runtime, task_id, alex, NOW + timedelta(minutes=61)).staff_id == alex

@@ -86,8 +86,10 @@ class Staff(Base):
     team: Mapped[str | None] = mapped_column(String(64))
     skills: Mapped[str] = mapped_column(String(200), default="")  # ";"-separated
     availability: Mapped[str] = mapped_column(String(16), default="available")
-    # When it was last set: away lasts the stretch of shift, off the (UK) day, it was set in.
+    # When it was last set: away lasts the stretch of shift it was set in; off lasts that
+    # stretch and until availability_until (the end of the UK day that stretch began).
     availability_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    availability_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     shifts: Mapped[list[Shift]] = relationship(back_populates="staff", order_by="Shift.starts_at")
 

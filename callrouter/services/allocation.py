@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import case, func, or_, select, update
 
@@ -44,6 +44,8 @@ NO_SKILLS: frozenset[Skill] = frozenset()
 
 
 DEFAULT_RULES = PRODUCTION_RULES
+# How far back a run of touching shifts is followed to find when it began.
+LOOK_BACK = timedelta(days=3)
 
 
 def allocate_pending(uow: UnitOfWork, now: datetime,
@@ -142,9 +144,17 @@ def release_unreachable_holders(uow: UnitOfWork, now: datetime,
         [_open_task(task, rules) for task in held], candidates, now,
         allow_overrun=rules.allow_overrun,
     )
+    # Someone marked off is not available, which the policy calls away: say what it was.
+    marked_off = set(session.scalars(
+        select(Staff.id).where(Staff.availability == "off",
+                               Staff.id.in_({int(r.staff_id) for r in releases}))
+    )) if releases else set()
     released = []
     for release in releases:
         task_id, holder_id = int(release.task_id), int(release.staff_id)
+        reason = release.reason
+        if reason is ReleaseReason.AWAY and holder_id in marked_off:
+            reason = ReleaseReason.SIGNED_OFF
         # Only if still held by the same person: the holder may have completed it, or a
         # manager re-allocated it, since it was read (neither takes the allocator lock).
         taken_back = session.execute(
@@ -158,10 +168,10 @@ def release_unreachable_holders(uow: UnitOfWork, now: datetime,
             continue
         session.add(TaskReallocation(
             task_id=task_id, from_staff_id=holder_id, to_staff_id=None,
-            reason=RELEASE_WORDS[release.reason], user_id=None, created_at=now,
+            reason=RELEASE_WORDS[reason], user_id=None, created_at=now,
         ))
         uow.enqueue_after_commit("allocate_task", task_id)
-        log.info("task %s released from staff %s: %s", task_id, holder_id, release.reason)
+        log.info("task %s released from staff %s: %s", task_id, holder_id, reason)
         released.append(task_id)
     for task in held:
         session.expire(task)  # the updates above went round the ORM
@@ -180,18 +190,25 @@ RELEASE_WORDS = {
 
 
 def set_availability(uow: UnitOfWork, staff_id: int, availability: str, now: datetime) -> None:
-    """Mark someone available, busy, away or off; what they hold goes back if they left."""
+    """Mark someone available, busy, away or off; what they hold goes back if they left.
+
+    The rota's shifts are left as they are, so a mistaken "off" is undone by marking them
+    available again. Off (signed off, off sick today) lasts the stretch of shift it was set in
+    and any later one that begins on the same UK day as that stretch began: a split day stays
+    off, a night worker's next night does not.
+    """
     if availability not in ("available", "busy", "away", "off"):
         raise ValueError(f"unknown availability {availability!r}")
     staff = uow.session.get(Staff, staff_id)
     staff.availability = availability
     staff.availability_since = now
+    staff.availability_until = None
     if availability == "off":
-        for shift in uow.session.scalars(
-            select(Shift).where(Shift.staff_id == staff_id, Shift.starts_at <= now,
-                                Shift.ends_at > now)
-        ):
-            shift.ends_at = now  # signing off ends today's shift now
+        stretch = _continuous_shifts(uow, now).get(staff_id)
+        began = (stretch[0] if stretch else now).astimezone(LONDON).date()
+        staff.availability_until = datetime.combine(
+            began + timedelta(days=1), time(0), tzinfo=LONDON
+        ).astimezone(UTC)
     uow.commit()
     release_unreachable_holders(uow, now)
 
@@ -238,19 +255,19 @@ def everyone_as_candidates(uow: UnitOfWork, now: datetime,
 def availability_now(staff: Staff, stretch_began: datetime | None, now: datetime) -> str:
     """Say what someone's availability means now.
 
-    Away lasts the stretch of shift it was set in, and off (signed off, off sick today) the
-    UK day: a new shift starts available, so nobody stays out of the allocation for good
-    because they were marked off once and nobody marked them back.
+    Away lasts the stretch of shift it was set in; off (signed off, off sick today) that
+    stretch and any later one beginning the same UK day (set_availability): a new shift starts
+    available, so nobody stays out of the allocation for good because they were marked off
+    once and nobody marked them back.
     """
     since = staff.availability_since
     if staff.availability not in ("away", "off") or since is None or stretch_began is None:
         return staff.availability
     if stretch_began <= since:
         return staff.availability  # the same stretch of shift
-    if staff.availability == "off" and since.astimezone(LONDON).date() == now.astimezone(
-        LONDON
-    ).date():
-        return staff.availability  # a later shift the same day
+    until = staff.availability_until
+    if staff.availability == "off" and until is not None and stretch_began < until:
+        return staff.availability  # a later shift beginning the same day
     return "available"
 
 
@@ -284,10 +301,14 @@ def _taken_this_shift(uow: UnitOfWork,
 
 
 def _continuous_shifts(uow: UnitOfWork, now: datetime) -> dict[int, tuple[datetime, datetime]]:
-    """For each person on shift now, when their current shift began and their run of shifts ends."""
+    """For each person on shift now, when their run of touching shifts began and when it ends.
+
+    Looking back as well as forward: a night stored as two rows split at midnight began the
+    evening before.
+    """
     rows = uow.session.execute(
         select(Shift.staff_id, Shift.starts_at, Shift.ends_at)
-        .where(Shift.ends_at > now, Shift.starts_at <= now + timedelta(days=2))
+        .where(Shift.ends_at > now - LOOK_BACK, Shift.starts_at <= now + timedelta(days=2))
         .order_by(Shift.staff_id, Shift.starts_at)
     ).all()
     by_staff: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
@@ -297,15 +318,13 @@ def _continuous_shifts(uow: UnitOfWork, now: datetime) -> dict[int, tuple[dateti
     for staff_id, shifts in by_staff.items():
         began = current_end = None
         for starts_at, ends_at in shifts:
-            if current_end is None:
-                if starts_at > now:
-                    break  # not on shift now
-                began, current_end = starts_at, ends_at
-            elif starts_at <= current_end:
-                current_end = max(current_end, ends_at)
+            if current_end is not None and starts_at <= current_end:
+                current_end = max(current_end, ends_at)  # touches the run so far
+            elif starts_at > now:
+                break  # a later run, after a gap
             else:
-                break
-        if began is not None and current_end is not None:
+                began, current_end = starts_at, ends_at  # a new run
+        if began is not None and current_end is not None and current_end > now:
             stretches[staff_id] = (began, current_end)
     return stretches
 

@@ -143,7 +143,9 @@ def change_words(name: str | None, availability: str, released: int, kept: int,
     who = name or "You"
     if availability == "off":
         state = "signed off for today" if name is None else "marked off sick today"
-        done = f"{who} {'are' if name is None else 'is'} {state}: the shift ends now."
+        done = (f"{who} {'are' if name is None else 'is'} {state}: no call-backs will be given "
+                f"to {'you' if name is None else 'them'} until {'your' if name is None else 'their'} "
+                "next shift, unless marked available again.")
     elif availability == "away":
         done = f"{who} {'are' if name is None else 'is'} marked away."
     else:

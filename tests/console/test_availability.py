@@ -57,7 +57,7 @@ def test_my_call_backs_shows_my_availability_with_the_three_choices(client, db, 
     assert labels == [
         "Available for call-backs",
         "Away (in a meeting or on a visit): what I hold goes back to the queue",
-        "Signed off for today: my shift ends now and what I hold goes back",
+        "Signed off for today: what I hold goes back, and I am given nothing more today",
     ]
 
 
@@ -90,8 +90,8 @@ def test_a_social_worker_goes_away_and_the_call_back_they_held_goes_back(
     assert "ACD347" not in page.find(id="callback-rows").get_text()
 
 
-def test_signing_off_ends_my_shift_now_and_i_can_come_back(client, db, social_worker,
-                                                           social_worker_staff):
+def test_signing_off_gives_back_what_i_hold_and_i_can_come_back(client, db, social_worker,
+                                                                social_worker_staff):
     task = create_task(db, assignee=social_worker_staff)
     sign_in(client, social_worker)
     token = csrf_of(get_page(client, "/console/callbacks"))
@@ -100,17 +100,18 @@ def test_signing_off_ends_my_shift_now_and_i_can_come_back(client, db, social_wo
                            data={"csrf_token": token, "availability": "off"},
                            follow_redirects=True)
 
-    assert "You are signed off for today: the shift ends now. 1 call-back went back" in \
+    assert "You are signed off for today: no call-backs will be given to you until your next " \
+        "shift, unless marked available again. 1 call-back went back" in \
         _text(response, ".govuk-notification-banner")
     assert _task(db, task.id).status == "unallocated"
     shift = db.scalar(select(Shift).where(Shift.staff_id == social_worker_staff.id))
-    assert shift.ends_at <= datetime.now(UTC)
+    assert shift.ends_at > datetime.now(UTC)  # the rota stands
 
     response = client.post("/console/availability",
                            data={"csrf_token": token, "availability": "available"},
                            follow_redirects=True)
-    assert "You are available for call-backs. You are not on shift now" in \
-        _text(response, ".govuk-notification-banner")
+    assert "You are available for call-backs. New call-backs can be given within a minute" \
+        in _text(response, ".govuk-notification-banner")
     db.expire_all()
     assert db.get(Staff, social_worker_staff.id).availability == "available"
 
@@ -200,7 +201,8 @@ def test_a_manager_marks_a_social_worker_off_sick_and_their_call_back_is_release
         "reason": "Off sick today"}, follow_redirects=True)
 
     assert response.status_code == 200
-    assert ("Sam Worker is marked off sick today: the shift ends now. 1 call-back went back "
+    assert ("Sam Worker is marked off sick today: no call-backs will be given to them until "
+            "their next shift, unless marked available again. 1 call-back went back "
             "to the queue") in _text(response, ".govuk-notification-banner")
     held = _task(db, task.id)
     assert (held.status, held.assignee_id) == ("unallocated", None)

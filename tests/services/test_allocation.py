@@ -241,7 +241,7 @@ def test_a_person_marked_away_has_their_tasks_reallocated_with_the_reason_kept(r
         assert "away" in moved.reason
 
 
-def test_signing_off_ends_the_shift_and_hands_back_what_is_held(runtime):
+def test_signing_off_hands_back_what_is_held_and_a_mistake_is_undone(runtime):
     with _uow(runtime) as uow:
         leaving = create_staff(uow, "sw-1", "social_worker", starts=EARLIER)
         task_id = create_task(uow, created=NOW, status="allocated", assignee=leaving).id
@@ -251,8 +251,17 @@ def test_signing_off_ends_the_shift_and_hands_back_what_is_held(runtime):
     with _uow(runtime) as uow:
         set_availability(uow, leaving_id, "off", NOW)
         shift = uow.session.scalar(select(Shift).where(Shift.staff_id == leaving_id))
-        assert shift.ends_at == NOW
+        assert shift.ends_at == EARLIER + timedelta(hours=8)  # the rota stands
     assert _holder(runtime, task_id) == ("unallocated", None)
+    with _uow(runtime) as uow:
+        assert allocate_pending(uow, NOW + timedelta(minutes=1)) == []
+
+    # Marked off by mistake: marking them available gives them work again on this shift.
+    with _uow(runtime) as uow:
+        set_availability(uow, leaving_id, "available", NOW + timedelta(minutes=2))
+    with _uow(runtime) as uow:
+        allocate_pending(uow, NOW + timedelta(minutes=2))
+    assert _holder(runtime, task_id) == ("allocated", "sw-1")
 
 
 def test_a_holder_whose_shift_ended_loses_the_task_to_the_pool(runtime):
@@ -406,6 +415,47 @@ def test_a_holder_whose_page_keeps_a_long_call_alive_keeps_the_task_past_sign_of
     with _uow(runtime) as uow:
         assert release_unreachable_holders(uow, NOW + timedelta(minutes=20)) == []
     assert _holder(runtime, task_id) == ("allocated", "sw-1")
+
+
+def test_off_lasts_a_night_shift_past_midnight_but_not_the_next_night(runtime):
+    # An EDT night worker off sick at 00:30 on Saturday, from a Friday night stretch stored as
+    # two rows split at midnight: off for the rest of that night, back for Saturday night.
+    friday_21 = datetime(2026, 11, 27, 21, 0, tzinfo=UTC)
+    with _uow(runtime) as uow:
+        night = create_staff(uow, "ed-1", "edt_social_worker", starts=friday_21, hours=3)
+        for starts, hours in ((friday_21 + timedelta(hours=3), 9), (friday_21 + timedelta(days=1), 12)):
+            uow.session.add(Shift(staff_id=night.id, starts_at=starts,
+                                  ends_at=starts + timedelta(hours=hours)))
+        uow.commit()
+        night_id = night.id
+
+    def availability(at):
+        with _uow(runtime) as uow:
+            staff = uow.session.get(Staff, night_id)
+            return current_availability(uow, [staff], at)[night_id]
+
+    with _uow(runtime) as uow:
+        set_availability(uow, night_id, "off", friday_21 + timedelta(hours=3, minutes=30))
+    assert availability(friday_21 + timedelta(hours=8)) == "off"
+    assert availability(friday_21 + timedelta(days=1, hours=1)) == "available"
+
+
+def test_off_sick_late_in_an_evening_stays_off_past_a_midnight_split_in_the_rota(runtime):
+    evening = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)
+    with _uow(runtime) as uow:
+        worker = create_staff(uow, "sw-late", "social_worker", starts=evening, hours=8)
+        uow.session.add(Shift(staff_id=worker.id, starts_at=evening + timedelta(hours=8),
+                              ends_at=evening + timedelta(hours=16)))
+        uow.commit()
+        worker_id = worker.id
+    with _uow(runtime) as uow:
+        set_availability(uow, worker_id, "off", evening + timedelta(hours=7))  # 23:00
+    with _uow(runtime) as uow:
+        task_id = create_task(uow, created=evening + timedelta(hours=8, minutes=10)).id
+        uow.commit()
+    with _uow(runtime) as uow:
+        assert allocate_pending(uow, evening + timedelta(hours=8, minutes=10)) == []
+    assert _holder(runtime, task_id) == ("unallocated", None)
 
 
 def test_away_lasts_the_shift_and_off_the_day_so_nobody_is_left_out_for_good(runtime):

@@ -96,13 +96,15 @@ def test_going_away_gives_back_what_is_held_and_is_audited_by_id(runtime):
     assert "sw-1" not in str(detail) and "test" not in str(detail)  # ids only, no names
 
 
-def test_signing_off_ends_todays_shift_now_and_gives_back_what_is_held(runtime):
+def test_signing_off_gives_back_what_is_held_and_leaves_the_rota_alone(runtime):
     worker_id, task_id, worker_user_id, _ = _team(runtime)
 
     released, _ = _change(runtime, worker_id, "off", worker_user_id)
 
     assert released == [task_id]
-    assert _state(runtime, worker_id, task_id) == ("off", "unallocated", None, NOW)
+    # The shift stands (a mistaken "off" is undone by marking them available again).
+    assert _state(runtime, worker_id, task_id) == (
+        "off", "unallocated", None, EARLIER + timedelta(hours=8))
     with runtime.unit_of_work(RecordingDispatcher()) as uow:
         moved = uow.session.scalar(select(TaskReallocation))
         assert moved.reason == RELEASE_WORDS[ReleaseReason.SIGNED_OFF]
@@ -126,7 +128,8 @@ def test_a_manager_marks_someone_off_sick_with_a_reason(runtime):
     released, _ = _change(runtime, worker_id, "off", manager_user_id, reason="  Off sick today ")
 
     assert released == [task_id]
-    assert _state(runtime, worker_id, task_id) == ("off", "unallocated", None, NOW)
+    assert _state(runtime, worker_id, task_id) == (
+        "off", "unallocated", None, EARLIER + timedelta(hours=8))
     [(user_id, detail)] = _events(runtime)
     assert (user_id, detail["staff_id"], detail["reason"]) == (
         manager_user_id, worker_id, "Off sick today")

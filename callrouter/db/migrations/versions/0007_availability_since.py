@@ -1,4 +1,4 @@
-"""availability since: away lasts the stretch of shift it was set in, off the day
+"""availability since and until: away lasts the stretch of shift it was set in, off the day
 
 Revision ID: 0007
 Revises: 0006
@@ -19,8 +19,12 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("availability_since", sa.DateTime(timezone=True), nullable=True)
         )
+        batch.add_column(
+            sa.Column("availability_until", sa.DateTime(timezone=True), nullable=True)
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("staff") as batch:
+        batch.drop_column("availability_until")
         batch.drop_column("availability_since")

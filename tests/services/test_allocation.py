@@ -423,21 +423,17 @@ def test_off_lasts_a_night_shift_past_midnight_but_not_the_next_night(runtime):
     friday_21 = datetime(2026, 11, 27, 21, 0, tzinfo=UTC)
     with _uow(runtime) as uow:
         night = create_staff(uow, "ed-1", "edt_social_worker", starts=friday_21, hours=3)
-        for starts, hours in ((friday_21 + timedelta(hours=3), 9), (friday_21 + timedelta(days=1), 12)):
+        rows = ((friday_21 + timedelta(hours=3), 9), (friday_21 + timedelta(days=1), 12))
+        for starts, hours in rows:
             uow.session.add(Shift(staff_id=night.id, starts_at=starts,
                                   ends_at=starts + timedelta(hours=hours)))
         uow.commit()
         night_id = night.id
 
-    def availability(at):
-        with _uow(runtime) as uow:
-            staff = uow.session.get(Staff, night_id)
-            return current_availability(uow, [staff], at)[night_id]
-
     with _uow(runtime) as uow:
         set_availability(uow, night_id, "off", friday_21 + timedelta(hours=3, minutes=30))
-    assert availability(friday_21 + timedelta(hours=8)) == "off"
-    assert availability(friday_21 + timedelta(days=1, hours=1)) == "available"
+    assert _availability(runtime, night_id, friday_21 + timedelta(hours=8)) == "off"
+    assert _availability(runtime, night_id, friday_21 + timedelta(days=1, hours=1)) == "available"
 
 
 def test_off_sick_late_in_an_evening_stays_off_past_a_midnight_split_in_the_rota(runtime):
@@ -470,19 +466,15 @@ def test_away_lasts_the_shift_and_off_the_day_so_nobody_is_left_out_for_good(run
         uow.commit()
         worker_id = worker.id
 
-    def availability(at):
-        with _uow(runtime) as uow:
-            staff = uow.session.get(Staff, worker_id)
-            return current_availability(uow, [staff], at)[worker_id]
-
     with _uow(runtime) as uow:
         set_availability(uow, worker_id, "away", NOW)
-    assert availability(NOW + timedelta(hours=2)) == "away"  # the same stretch of shift
-    assert availability(NOW + timedelta(hours=9, minutes=30)) == "available"  # a new one
+    # The same stretch of shift, then a new one.
+    assert _availability(runtime, worker_id, NOW + timedelta(hours=2)) == "away"
+    assert _availability(runtime, worker_id, NOW + timedelta(hours=9, minutes=30)) == "available"
 
     with _uow(runtime) as uow:
         set_availability(uow, worker_id, "off", NOW + timedelta(hours=9, minutes=30))
-    assert availability(NOW + timedelta(hours=9, minutes=45)) == "off"
+    assert _availability(runtime, worker_id, NOW + timedelta(hours=9, minutes=45)) == "off"
     # Signed off (or off sick) for the day, not for good: tomorrow's shift starts available,
     # and a call-back is given to them then.
     with _uow(runtime) as uow:
@@ -491,3 +483,9 @@ def test_away_lasts_the_shift_and_off_the_day_so_nobody_is_left_out_for_good(run
     with _uow(runtime) as uow:
         allocate_pending(uow, tomorrow)
     assert _holder(runtime, task_id) == ("allocated", "sw-1")
+
+
+def _availability(runtime, staff_id, at):
+    with _uow(runtime) as uow:
+        staff = uow.session.get(Staff, staff_id)
+        return current_availability(uow, [staff], at)[staff_id]

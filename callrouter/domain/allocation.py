@@ -303,6 +303,7 @@ def plan_assignments(
     )
     ties = _TieBreak(allow_overrun, leaving_soon_until, now + last_moments, taken)
     groups = _EligibleGroups(people, _acts_for, ties)
+    people_by_id = {person.id: person for person in people}
     standing_in = _EligibleGroups(people, _stands_in(stand_ins), ties)
     covering = _EligibleGroups(people, _covers(out_of_hours_cover), ties)
     stand_in_until = now + stand_in_within
@@ -313,6 +314,11 @@ def plan_assignments(
         needed_until = needed_on_shift_until(task, now, lead_time, allow_overrun)
         chosen = groups.least_loaded(task, needed_until, loads, capacity_per_person)
         urgent = task.due_at <= stand_in_until
+        # Someone in the last moments of a shift is a last resort here too: an urgent
+        # call-back goes to a practice manager or the EDT who is free, if there is one.
+        last_resort = None
+        if chosen is not None and urgent and ties.in_last_moments(people_by_id[chosen]):
+            last_resort, chosen = chosen, None
         if chosen is None and urgent:
             chosen = standing_in.least_loaded(task, needed_until, loads, capacity_per_person)
         # The EDT after a practice manager, on the same terms; and at once when nobody at the
@@ -322,6 +328,10 @@ def plan_assignments(
             urgent or not (groups.anyone(task) or standing_in.anyone(task))
         ):
             chosen = covering.least_loaded(task, needed_until, loads, capacity_per_person)
+        if last_resort is not None and (
+            chosen is None or ties.in_last_moments(people_by_id[chosen])
+        ):
+            chosen = last_resort  # nobody better: they may still start it
         if chosen is None:
             continue
         loads[chosen] += 1
@@ -347,9 +357,12 @@ class _TieBreak:
     last_moments_from: datetime  # whoever leaves before this is a last resort
     taken: dict[str, int]  # call-backs given this shift, counting this plan's
 
+    def in_last_moments(self, person: Candidate) -> bool:
+        return person.shift_ends_at < self.last_moments_from
+
     def fixed_order(self, person: Candidate, role: Role) -> tuple:
         """Return the part of the order that does not change as the plan goes on."""
-        in_last_moments = person.shift_ends_at < self.last_moments_from
+        in_last_moments = self.in_last_moments(person)
         leaving_soon = (
             self.leaving_soon_until is not None and person.shift_ends_at <= self.leaving_soon_until
         )

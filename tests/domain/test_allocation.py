@@ -377,6 +377,25 @@ def test_someone_in_the_last_minutes_of_their_shift_is_given_a_call_back_only_as
     assert plan_assignments([task()], [seconds_left], NOW, **options) == [
         Assignment("t1", "going")
     ]
+    # An urgent one goes to a free practice manager or EDT worker before them; one with
+    # hours to run does not (nobody stands in for that), so they may start it.
+    manager = person("pm", Role.PRACTICE_MANAGER)
+    assert plan_assignments([task()], [seconds_left, manager], NOW, **options) == [
+        Assignment("t1", "pm")
+    ]
+    edt = person("edt", Role.EDT_SOCIAL_WORKER)
+    s47 = replace(task("s47"), out_of_hours_cover=True)
+    assert plan_assignments([s47], [seconds_left, edt], NOW, **options) == [
+        Assignment("s47", "edt")
+    ]
+    manager_going = replace(manager, shift_ends_at=NOW + timedelta(minutes=1))
+    assert plan_assignments([task()], [seconds_left, manager_going], NOW, **options) == [
+        Assignment("t1", "going")
+    ]
+    later = task("later", due_in=timedelta(hours=5))
+    assert plan_assignments([later], [seconds_left, manager], NOW, **options) == [
+        Assignment("later", "going")
+    ]
 
 
 def test_who_could_ever_take_a_call_back_follows_every_admission_rule():

@@ -43,7 +43,7 @@ def my_callbacks():
                            availability=allocation.current_availability(
                                security.uow(), [me], now)[me.id] if me else None,
                            on_shift=me is not None
-                           and staff_service.on_shift_now(session, me.id, now))
+                           and allocation.on_shift_now(security.uow(), me.id, now))
 
 
 @console.post("/availability")
@@ -70,7 +70,7 @@ def my_availability():
         return back
     flash(staff_service.change_words(
         None, choice, len(released), staff_service.held_count(work.session, me.id),
-        staff_service.on_shift_now(work.session, me.id, now)), "success")
+        allocation.on_shift_now(work, me.id, now)), "success")
     return redirect(url_for("console.my_callbacks"))
 
 

@@ -71,7 +71,7 @@ def staff_availability():
     name = None if me is not None and me.id == staff_id else person.name
     flash(staff_service.change_words(
         name, choice, len(released), staff_service.held_count(work.session, staff_id),
-        staff_service.on_shift_now(work.session, staff_id, now)), "success")
+        allocation.on_shift_now(work, staff_id, now)), "success")
     return redirect(url_for("console.queue"))
 
 

@@ -189,8 +189,9 @@ RELEASE_WORDS = {
 }
 
 
-def set_availability(uow: UnitOfWork, staff_id: int, availability: str, now: datetime) -> None:
-    """Mark someone available, busy, away or off; what they hold goes back if they left.
+def set_availability(uow: UnitOfWork, staff_id: int, availability: str,
+                     now: datetime) -> list[int]:
+    """Mark someone available, busy, away or off; return the call-backs taken back from them.
 
     The rota's shifts are left as they are, so a mistaken "off" is undone by marking them
     available again. Off (signed off, off sick today) lasts the stretch of shift it was set in
@@ -209,8 +210,16 @@ def set_availability(uow: UnitOfWork, staff_id: int, availability: str, now: dat
         staff.availability_until = datetime.combine(
             began + timedelta(days=1), time(0), tzinfo=LONDON
         ).astimezone(UTC)
+    held = set(uow.session.scalars(
+        select(Task.id).where(Task.assignee_id == staff_id, Task.status == "allocated")
+    ))
     uow.commit()
-    release_unreachable_holders(uow, now)
+    return [task_id for task_id in release_unreachable_holders(uow, now) if task_id in held]
+
+
+def on_shift_now(uow: UnitOfWork, staff_id: int, now: datetime) -> bool:
+    """Say whether someone's run of shifts covers this moment."""
+    return staff_id in _continuous_shifts(uow, now)
 
 
 # -- reading the world ------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from callrouter.db.console_models import TaskReallocation, User
+from callrouter.db.console_models import User
 from callrouter.db.models import Shift, Staff, Task
 from callrouter.domain.console_access import Permission, allowed
 from callrouter.domain.rota import Rota, parse_rota
@@ -77,14 +77,6 @@ class AvailabilityError(ValueError):
     """A change of availability that cannot be made; the message says why."""
 
 
-def on_shift_now(session, staff_id: int, now: datetime) -> bool:
-    """Say whether a person has a shift that covers this moment."""
-    return session.scalar(
-        select(func.count(Shift.id)).where(Shift.staff_id == staff_id, Shift.starts_at <= now,
-                                           Shift.ends_at > now)
-    ) > 0
-
-
 def held_count(session, staff_id: int) -> int:
     """Count the call-backs a person holds now."""
     return session.scalar(
@@ -116,18 +108,10 @@ def change_availability(uow: UnitOfWork, staff_id: int | None, availability: str
     if availability == "off" and not own and not reason:
         raise AvailabilityError(f"Say why {staff.name} is off, for example off sick today")
     was = staff.availability
-    before = uow.session.scalar(select(func.max(TaskReallocation.id))) or 0
     audit.record(uow.session, user.id, "availability_changed", now, staff_id=staff.id,
                  availability=availability, was=was, reason=reason[:2000] or None)
-    set_availability(uow, staff.id, availability, now)  # commits, then gives back held work
-    released = list(uow.session.scalars(
-        select(TaskReallocation.task_id).where(
-            TaskReallocation.id > before,
-            TaskReallocation.from_staff_id == staff.id,
-            TaskReallocation.to_staff_id.is_(None),
-            TaskReallocation.user_id.is_(None),
-        ).order_by(TaskReallocation.task_id)
-    ))
+    # Commits the change with the audit event, then gives back what they can no longer make.
+    released = sorted(set_availability(uow, staff.id, availability, now))
     log.info("staff %s now %s (was %s): %s call-back(s) released", staff.id, availability, was,
              len(released))
     return released

@@ -242,6 +242,7 @@ DEMO_USERS = (
     ("ada@demo.invalid", "Ada Example (demo)", "social_worker", "demo-sw-1"),
     ("eve@demo.invalid", "Eve Dummy (demo)", "early_help", "demo-eh-2"),
     ("cleo@demo.invalid", "Cleo Placeholder (demo)", "practice_manager", "demo-pm-1"),
+    ("dee@demo.invalid", "Dee Standby (demo)", "social_worker", "demo-ed-1"),  # the EDT
     ("admin@demo.invalid", "Administrator (demo)", "admin", None),
 )
 

@@ -17,6 +17,7 @@ from callrouter.services import allocation, dialling, tasks
 from callrouter.services import staff as staff_service
 
 WAITING_EMPTY = "Nothing is waiting for the Emergency Duty Team."
+ESCALATIONS_EMPTY = "No open call-back has been escalated to you in the last two days."
 OWN_CHOICES = ("available", "away", "off")  # the states people set for themselves here
 NOT_LINKED = ("Your account is not linked to a duty rota record, so your availability cannot "
               "be changed. Ask an administrator to add your staff reference.")
@@ -33,17 +34,28 @@ def _my_tasks():
 def my_callbacks():
     """List the call-backs I hold, soonest deadline first, with the time left on each."""
     me, held = _my_tasks()
-    session = security.uow().session
-    waiting = tasks.waiting_for_cover(session, me)
     now = security.now()
-    return render_template("my_callbacks.html", staff=me, tasks=held, waiting=waiting,
-                           waiting_empty=WAITING_EMPTY, now=now, urgency=tasks.urgency,
-                           max_attempts=tasks.RETRY_POLICY.max_attempts,
+    return render_template("my_callbacks.html", staff=me, tasks=held, now=now,
+                           urgency=tasks.urgency, max_attempts=tasks.RETRY_POLICY.max_attempts,
+                           **_panels(me, now),
                            availability_words=staff_service.AVAILABILITY_WORDS,
                            availability=allocation.current_availability(
                                security.uow(), [me], now)[me.id] if me else None,
                            on_shift=me is not None
                            and allocation.on_shift_now(security.uow(), me.id, now))
+
+
+def _panels(me, now) -> dict:
+    """What, besides my own call-backs, my page shows: for the EDT, the urgent call-backs
+    waiting for its cover and why; for whoever may be told of escalations, those told to me."""
+    work = security.uow()
+    waiting = tasks.waiting_for_cover(work.session, me)
+    return {
+        "waiting": waiting, "waiting_empty": WAITING_EMPTY,
+        "reasons": allocation.waiting_reasons(work, now) if waiting else {},
+        "escalations": tasks.escalated_to(work.session, me, now),
+        "escalations_empty": ESCALATIONS_EMPTY,
+    }
 
 
 @console.post("/availability")
@@ -86,13 +98,17 @@ def my_callbacks_json():
         "tasks": [{"id": t.id, "level": t.level, "due_at": t.due_at.isoformat()} for t in held],
         "rows": rows,
     }
-    waiting = tasks.waiting_for_cover(security.uow().session, staff)
-    if waiting is not None:
-        answer["waiting"] = [t.id for t in waiting]
+    panels = _panels(staff, now)
+    if panels["waiting"] is not None:
+        answer["waiting"] = [t.id for t in panels["waiting"]]
         answer["waiting_rows"] = render_template(
-            "_callback_rows.html", tasks=waiting, now=now, urgency=tasks.urgency,
-            max_attempts=tasks.RETRY_POLICY.max_attempts, empty=WAITING_EMPTY,
-        )
+            "_waiting_rows.html", tasks=panels["waiting"], now=now, urgency=tasks.urgency,
+            reasons=panels["reasons"], empty=WAITING_EMPTY)
+    if panels["escalations"] is not None:
+        answer["escalated"] = [e.id for e in panels["escalations"]]
+        answer["escalated_rows"] = render_template(
+            "_escalated_rows.html", escalations=panels["escalations"], now=now,
+            urgency=tasks.urgency, empty=ESCALATIONS_EMPTY)
     return jsonify(**answer)
 
 
@@ -142,6 +158,8 @@ def task(task_id: int):
         dial_since=lock.since if live else None,
         closed_by=tasks.closed_by(work.session, found),
         max_attempts=tasks.RETRY_POLICY.max_attempts,
+        may_take=found.status == "unallocated" and staff is not None
+        and staff in tasks.eligible_staff(work.session, found),
     )
 
 
@@ -165,6 +183,14 @@ def record_attempt(task_id: int):
     return _act(task_id, lambda w, t, u: tasks.record_attempt(
         w, t, u, outcome, request.form.get("note", ""), security.now(), flows=flows),
         f"Attempt recorded: {ATTEMPT_OUTCOMES.get(outcome, '').lower()}")
+
+
+@console.post("/tasks/<int:task_id>/take")
+@security.requires(Permission.WORK_TASKS)
+def take(task_id: int):
+    """Take a call-back nobody holds for myself (the EDT from its waiting list, for one)."""
+    return _act(task_id, lambda w, t, u: tasks.take(w, t, u, security.now()),
+                "This call-back is now yours. Start the call when you are ready.")
 
 
 @console.post("/tasks/<int:task_id>/start-call")

@@ -115,6 +115,15 @@ def _claim(uow: UnitOfWork, plan: list[Assignment], now: datetime) -> list[Assig
     return [a for a in plan if int(a.task_id) in taken]
 
 
+def claim_for(uow: UnitOfWork, task_id: int, staff_id: int, now: datetime) -> bool:
+    """Give one unallocated task to the person who asked for it, in turn with the allocator.
+
+    Say whether they now hold it: False if it was given out or closed a moment before.
+    """
+    _take_allocator_lock(uow, now)
+    return bool(_claim(uow, [Assignment(str(task_id), str(staff_id))], now))
+
+
 def allocate_task(uow: UnitOfWork, task_id: int, now: datetime,
                   rules: AllocationRules = DEFAULT_RULES) -> int | None:
     """Run the allocator for the whole pool and say who now holds this task, if anyone."""

@@ -28,6 +28,10 @@ from callrouter.services.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
+# Who may be told of an escalation: a practice manager on shift, failing one (for what it
+# covers) the Emergency Duty Team.
+TOLD_ROLES = frozenset({Role.PRACTICE_MANAGER, *PRODUCTION_RULES.out_of_hours_cover})
+
 
 def schedule_deadline_checks(uow: UnitOfWork, task: Task) -> None:
     """Ask for this task's deadline to be checked at its warning time and its due time."""

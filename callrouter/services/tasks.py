@@ -19,7 +19,8 @@ from callrouter.domain.console_access import ATTEMPT_OUTCOMES, Permission, allow
 from callrouter.domain.deadlines import RetryPolicy
 from callrouter.domain.flows import Flow, FlowRegistry
 from callrouter.domain.vocabulary import Level, Role
-from callrouter.services import audit, outcomes
+from callrouter.services import allocation, audit, outcomes
+from callrouter.services.escalation import TOLD_ROLES
 from callrouter.services.unit_of_work import UnitOfWork
 
 OPEN_STATUSES = ("unallocated", "allocated")
@@ -84,6 +85,29 @@ def waiting_for_cover(session: Session, staff: Staff | None) -> list[Task] | Non
         .where(Task.status == "unallocated", Task.out_of_hours_cover.is_(True))
         .order_by(Task.due_at, Task.id)
     ))
+
+
+def escalated_to(session: Session, staff: Staff | None, now: datetime,
+                 within: timedelta = timedelta(days=2)) -> list[Escalation] | None:
+    """For someone who may be told of escalations, the latest one on each call-back still open.
+
+    Newest first. None for anyone who is never told, who has no such list.
+    """
+    if staff is None or staff.role not in TOLD_ROLES:
+        return None
+    found = session.scalars(
+        select(Escalation)
+        .join(Task, Task.id == Escalation.task_id)
+        .options(selectinload(Escalation.task).selectinload(Task.contact),
+                 selectinload(Escalation.task).selectinload(Task.assignee))
+        .where(Escalation.manager_id == staff.id, Escalation.created_at >= now - within,
+               Task.status.in_(OPEN_STATUSES))
+        .order_by(Escalation.created_at.desc(), Escalation.id.desc())
+    )
+    latest: dict[int, Escalation] = {}
+    for escalation in found:
+        latest.setdefault(escalation.task_id, escalation)
+    return list(latest.values())
 
 
 def open_queue(session: Session) -> list[Task]:
@@ -292,6 +316,41 @@ def reallocate(uow: UnitOfWork, task: Task, user: User, staff_id: int, reason: s
     audit.record(uow.session, user.id, "task_reallocated", now, contact_id=task.contact_id,
                  task_id=task.id, to_staff=target.id)
     uow.commit()
+
+
+def take(uow: UnitOfWork, task: Task, user: User, now: datetime) -> None:
+    """Take a call-back nobody holds for myself, as the allocator would have given it me.
+
+    Open to anyone on shift and not away or signed off whose role can make it (an EDT social
+    worker for what the EDT covers, a practice manager standing in): the allocator gives work
+    out a minute at a time, and someone who sees an urgent call-back waiting should not wait.
+    """
+    _open(task)
+    staff = staff_for(uow.session, user)
+    if staff is None:
+        raise TaskError("Your account is not linked to a duty rota record, so you cannot take "
+                        "call-backs. Ask an administrator to add your staff reference.")
+    if task.assignee_id == staff.id:
+        raise TaskError("You already hold this call-back")
+    if task.status != "unallocated":
+        raise TaskError(f"{task.assignee.name if task.assignee else 'Someone else'} already "
+                        "holds this call-back")
+    if staff not in eligible_staff(uow.session, task):
+        raise TaskError("Your role cannot make this call-back")
+    if not allocation.on_shift_now(uow, staff.id, now):
+        raise TaskError("You are not on shift now, so you cannot take a call-back")
+    if allocation.current_availability(uow, [staff], now)[staff.id] in ("away", "off"):
+        raise TaskError("You are marked away or signed off. Mark yourself available first.")
+    if not allocation.claim_for(uow, task.id, staff.id, now):
+        uow.session.rollback()
+        raise TaskError("This call-back was given to someone else a moment ago")
+    uow.session.add(TaskReallocation(task_id=task.id, from_staff_id=None, to_staff_id=staff.id,
+                                     reason="Taken from the waiting call-backs",
+                                     user_id=user.id, created_at=now))
+    audit.record(uow.session, user.id, "task_taken", now, contact_id=task.contact_id,
+                 task_id=task.id)
+    uow.commit()
+    uow.session.refresh(task)
 
 
 def may_cancel(user: User) -> bool:

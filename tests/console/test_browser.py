@@ -8,7 +8,7 @@ from __future__ import annotations
 import shutil
 import threading
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,7 @@ from werkzeug.serving import make_server
 
 from callrouter.config import PROJECT_ROOT
 from callrouter.console.assets import AXE_DEST
-from callrouter.db.models import Task
+from callrouter.db.models import Escalation, Task
 from callrouter.services import allocation, messages
 from callrouter.web import create_app
 from tests.console.conftest import PASSWORD, create_staff, create_task, create_user
@@ -156,15 +156,45 @@ def test_a_manager_reallocates_a_call_back_using_only_the_keyboard(live, browser
     assert db.get(Task, task.id).assignee.name == "Alex Other"
 
 
+def test_the_edt_sees_an_escalation_arrive_and_takes_a_waiting_call_back(live, browser, db):
+    worker = create_staff(db, "sw1", "Sam Worker", "social_worker")
+    eve = create_staff(db, "ed1", "Eve Duty", "edt_social_worker", team="edt")
+    edt = create_user(db, "social_worker", email="edt@council.example", name="Eve Duty",
+                      staff_ref="ed1")
+    busy = create_task(db, assignee=worker, reference="BUSY47", out_of_hours_cover=True)
+    # A two-hour s47 (Cheshire East): not yet the EDT's, but it can be taken.
+    create_task(db, due_in=timedelta(minutes=110), reference="WAIT47", out_of_hours_cover=True)
+    page = signed_in(browser, live, edt.email)
+    assert "WAIT47" in page.inner_text("#waiting-rows")
+    assert "No open call-back has been escalated to you" in page.inner_text("#escalated-rows")
+
+    # Told while the page is open: the next poll shows it.
+    db.add(Escalation(task_id=busy.id, kind="at_risk", task_due_at=busy.due_at,
+                      manager_id=eve.id, created_at=datetime.now(UTC)))
+    db.commit()
+    page.wait_for_selector("#escalated-rows a:has-text('BUSY47')", timeout=10_000)
+    assert "Sam Worker" in page.inner_text("#escalated-rows")
+    shot(page, "6-edt-told-of-an-escalation")
+
+    page.click("#waiting-rows button:has-text('Take')")
+    page.wait_for_selector("text=This call-back is now yours")
+    assert page.locator("#start-call").count() == 1
+    db.expire_all()
+    assert db.query(Task).filter_by(assignee_id=eve.id).count() == 1
+
+
 @pytest.mark.parametrize("zoom", [1, 2])
 def test_main_pages_have_no_serious_accessibility_violations(live, browser, db, zoom):
     if not AXE_JS.exists():
         pytest.skip("axe-core not installed: run scripts/install_assets.sh")
     staff = create_staff(db, "sw1", "Sam Worker", "social_worker")
     create_staff(db, "pm1", "Pat Manager", "practice_manager", on_shift=False)
-    create_staff(db, "ed1", "Eve Duty", "edt_social_worker")
+    edt_staff = create_staff(db, "ed1", "Eve Duty", "edt_social_worker")
     task = create_task(db, assignee=staff)
-    create_task(db, reference="WAIT47", out_of_hours_cover=True)  # waits for the EDT
+    waiting = create_task(db, reference="WAIT47", out_of_hours_cover=True)  # waits for the EDT
+    db.add(Escalation(task_id=waiting.id, kind="at_risk", task_due_at=waiting.due_at,
+                      manager_id=edt_staff.id, created_at=datetime.now(UTC)))
+    db.commit()
     users = {
         "advisor": create_user(db, "advisor"),
         "social_worker": create_user(db, "social_worker", staff_ref="sw1"),

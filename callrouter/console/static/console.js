@@ -48,11 +48,14 @@ if (table) {
       }
       if (!response.ok) return
       const data = await response.json()
-      const waiting = document.getElementById('waiting-rows')
-      if (waiting && data.waiting_rows !== undefined) {
-        waiting.innerHTML = data.waiting_rows
-        tick()
-      }
+      // The EDT's waiting list and whatever was escalated to me are redrawn on every beat.
+      ;['waiting', 'escalated'].forEach(function (panel) {
+        const body = document.getElementById(panel + '-rows')
+        if (body && data[panel + '_rows'] !== undefined) {
+          body.innerHTML = data[panel + '_rows']
+          tick()
+        }
+      })
       const before = known()
       const arrived = data.tasks.filter(t => !before.has(String(t.id)))
       const now = new Set(data.tasks.map(t => String(t.id)))

@@ -35,6 +35,9 @@ def create_app(
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
         CONSOLE_IDLE_TIMEOUT=timedelta(hours=1),
         CONSOLE_SESSION_LIFETIME=timedelta(hours=12),
+        # Only a changed session is written back: a page's background poll, answered with the
+        # cookie it was sent, must not overwrite the message an action it raced just flashed.
+        SESSION_REFRESH_EACH_REQUEST=False,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.public_base_url.startswith("https://"),

@@ -160,6 +160,7 @@ def task(task_id: int):
         max_attempts=tasks.RETRY_POLICY.max_attempts,
         may_take=found.status == "unallocated" and staff is not None
         and staff in tasks.eligible_staff(work.session, found),
+        works=mine or manager,
     )
 
 
@@ -180,8 +181,10 @@ def record_attempt(task_id: int):
     """Record a call-back attempt and how it went."""
     outcome = request.form.get("outcome", "")
     flows = current_app.extensions["callrouter.runtime"].flows
+    seen = request.form.get("attempts_seen", "")
     return _act(task_id, lambda w, t, u: tasks.record_attempt(
-        w, t, u, outcome, request.form.get("note", ""), security.now(), flows=flows),
+        w, t, u, outcome, request.form.get("note", ""), security.now(), flows=flows,
+        attempts_seen=int(seen) if seen.isdigit() else None),
         f"Attempt recorded: {ATTEMPT_OUTCOMES.get(outcome, '').lower()}")
 
 
@@ -206,6 +209,7 @@ def start_call(task_id: int):
               "Ask an administrator to add your staff reference.", "error")
         return redirect(url_for("console.task", task_id=task_id))
     try:
+        tasks.may_work(work, found, user, security.now(), "start a call")
         dialling.start_dialling(work, found, staff.id, security.now(), user_id=user.id)
     except tasks.TaskError as error:
         flash(str(error), "error")

@@ -145,6 +145,18 @@ def keep_dialling(uow: UnitOfWork, task: Task, staff_id: int | None, now: dateti
     return kept == 1
 
 
+def someone_else_dialling(uow: UnitOfWork, task: Task, staff_id: int | None,
+                          now: datetime) -> None:
+    """Raise AlreadyDialling if someone other than this person is on a call to this caller.
+
+    Recording an attempt or closing the task lets go of the lock, so only the person on the
+    call may do it while the call is live.
+    """
+    lock = current_lock(uow, task.callback_number)
+    if is_live(uow, lock, now) and (staff_id is None or lock.staff_id != staff_id):
+        raise AlreadyDialling(holder_name(uow, lock), lock.since)
+
+
 def stop_dialling(uow: UnitOfWork, task: Task) -> None:
     """Let go of the lock this task holds on its number; the caller's transaction commits."""
     uow.session.execute(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from callrouter.db.console_models import TaskAttempt, TaskNote, TaskReallocation, User
@@ -178,6 +178,48 @@ def _open(task: Task) -> None:
         raise TaskError("This call-back is already closed")
 
 
+def _change(uow: UnitOfWork, task: Task) -> None:
+    """Claim the right to change a task as it was read, before writing anything to it.
+
+    A conditional update of the row on what was read (status, holder, attempts made): it
+    fails if another request changed the task since, so a double-clicked form or two people
+    at once cannot both act on it (two texts, a completed call-back reopened). On PostgreSQL
+    it also locks the row, and on SQLite the database, until this change commits.
+    """
+    _open(task)
+    seen = uow.session.execute(
+        update(Task)
+        .where(Task.id == task.id, Task.status == task.status,
+               _same(Task.assignee_id, task.assignee_id),
+               func.coalesce(Task.attempt_count, 0) == (task.attempt_count or 0))
+        .values(status=Task.status)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if seen != 1:
+        uow.session.rollback()
+        raise TaskError("Someone else changed this call-back a moment ago. Check it below "
+                        "before you do anything more.")
+
+
+def _same(column, value):
+    return column.is_(None) if value is None else column == value
+
+
+def may_work(uow: UnitOfWork, task: Task, user: User, now: datetime, doing: str) -> None:
+    """Refuse anyone but the holder or a practice manager, or anyone while another person
+    is on a call to this caller: whoever works a call-back is the one who rang."""
+    from callrouter.services.dialling import someone_else_dialling  # it imports this module
+
+    staff = staff_for(uow.session, user)
+    holds = staff is not None and task.assignee_id == staff.id
+    if not (holds or allowed(user.role, Permission.MANAGE_QUEUE)):
+        if task.status == "unallocated":
+            raise TaskError(f"Nobody holds this call-back. Take it before you {doing}.")
+        raise TaskError(f"Only {task.assignee.name if task.assignee else 'its holder'}, who "
+                        f"holds this call-back, or a practice manager can {doing}.")
+    someone_else_dialling(uow, task, staff.id if staff else None, now)
+
+
 def _release_dial_lock(uow: UnitOfWork, task: Task) -> None:
     from callrouter.services.dialling import stop_dialling  # dialling imports this module
 
@@ -191,14 +233,16 @@ def flow_for(flows: FlowRegistry, contact: Contact) -> Flow:
 
 def record_attempt(uow: UnitOfWork, task: Task, user: User, outcome: str, note: str,
                    now: datetime, *, flows: FlowRegistry,
-                   policy: RetryPolicy = RETRY_POLICY) -> TaskAttempt:
+                   policy: RetryPolicy = RETRY_POLICY,
+                   attempts_seen: int | None = None) -> TaskAttempt:
     """Record one try at calling back and how it went, and what happens next.
 
     Reached: nothing more is scheduled (completing is a separate action). No answer or
     voicemail: try again at a time that fits the deadline and avoids quiet hours, or, when the
     attempts have run out, close as unable to contact, text the caller and ask a manager to
     review. Wrong number: close as unable to contact at once (no text) and ask for a review.
-    The dial lock on the number is let go either way.
+    The dial lock on the number is let go either way. attempts_seen, the count the form was
+    shown with, turns a form sent twice into one attempt.
     """
     _open(task)
     if task.kind != "callback":
@@ -206,6 +250,11 @@ def record_attempt(uow: UnitOfWork, task: Task, user: User, outcome: str, note: 
                         "reason.")
     if outcome not in ATTEMPT_OUTCOMES:
         raise TaskError("Choose how the call-back attempt went")
+    if attempts_seen is not None and attempts_seen != (task.attempt_count or 0):
+        raise TaskError("That attempt was already recorded (the form was sent twice). The "
+                        "attempts so far are listed below.")
+    may_work(uow, task, user, now, "record an attempt")
+    _change(uow, task)
     staff = staff_for(uow.session, user)
     attempt = TaskAttempt(task_id=task.id, staff_id=staff.id if staff else None,
                           outcome=outcome, note=note.strip() or None, created_at=now)
@@ -218,7 +267,8 @@ def record_attempt(uow: UnitOfWork, task: Task, user: User, outcome: str, note: 
     if outcome == "wrong_number":
         _unable_to_contact(uow, task, user, "Wrong number", flows, now, text_caller=False)
     elif outcome in RETRY_OUTCOMES:
-        retry_at = policy.next_attempt(now, task.due_at, task.attempt_count, task.level)
+        retry_at = policy.next_attempt(now, task.due_at, task.attempt_count, task.level,
+                                       urgent=task.out_of_hours_cover)
         if retry_at is None:
             reason = f"No answer after {task.attempt_count} attempts"
             _unable_to_contact(uow, task, user, reason, flows, now, text_caller=True)
@@ -265,6 +315,8 @@ def add_note(uow: UnitOfWork, task: Task, user: User, text: str, now: datetime) 
 def complete(uow: UnitOfWork, task: Task, user: User, now: datetime) -> None:
     """Close a task as done."""
     _open(task)
+    may_work(uow, task, user, now, "complete it")
+    _change(uow, task)
     task.status = "completed"
     task.closed_at = now
     task.closed_by_user_id = user.id
@@ -281,6 +333,10 @@ def hand_back(uow: UnitOfWork, task: Task, user: User, reason: str, now: datetim
     reason = reason.strip()
     if not reason:
         raise TaskError("Say why you are handing this call-back back")
+    if task.status == "unallocated":
+        raise TaskError("Nobody holds this call-back, so there is nothing to hand back")
+    may_work(uow, task, user, now, "hand it back")
+    _change(uow, task)
     uow.session.add(TaskReallocation(task_id=task.id, from_staff_id=task.assignee_id,
                                      to_staff_id=None, reason=reason[:2000], user_id=user.id,
                                      created_at=now))
@@ -307,6 +363,7 @@ def reallocate(uow: UnitOfWork, task: Task, user: User, staff_id: int, reason: s
         raise TaskError("Choose someone who can take this call-back")
     if target.id == task.assignee_id:
         raise TaskError(f"{target.name} already holds this call-back")
+    _change(uow, task)
     uow.session.add(TaskReallocation(task_id=task.id, from_staff_id=task.assignee_id,
                                      to_staff_id=target.id, reason=reason[:2000],
                                      user_id=user.id, created_at=now))
@@ -366,6 +423,7 @@ def cancel(uow: UnitOfWork, task: Task, user: User, reason: str, now: datetime) 
     reason = reason.strip()
     if not reason:
         raise TaskError("Say why this call-back is being cancelled")
+    _change(uow, task)
     task.status = "cancelled"
     task.closed_at = now
     task.closed_reason = reason[:2000]

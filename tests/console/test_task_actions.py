@@ -10,7 +10,7 @@ from freezegun import freeze_time
 from sqlalchemy import select
 
 from callrouter.db.console_models import AuditEvent
-from callrouter.db.models import DialLock, Escalation, Task
+from callrouter.db.models import DialLock, Escalation, Staff, Task
 from callrouter.services.tasks import OPEN_STATUSES
 from tests.console.conftest import (
     create_staff,
@@ -37,6 +37,12 @@ def _colleague(db):
                        staff_ref="sw2")
 
 
+def _manager_colleague(db):
+    create_staff(db, "pm2", "Mo Manager", "practice_manager", team="mash")
+    return create_user(db, "practice_manager", email="mo@council.example", name="Mo Manager",
+                       staff_ref="pm2")
+
+
 def test_start_call_shows_the_number_and_a_colleague_is_told_not_to_ring_too(
         app, client, db, social_worker, social_worker_staff):
     task = create_task(db, assignee=social_worker_staff)
@@ -54,8 +60,9 @@ def test_start_call_shows_the_number_and_a_colleague_is_told_not_to_ring_too(
     lock = db.scalar(select(DialLock))
     assert (lock.task_id, lock.staff_id) == (task.id, social_worker_staff.id)
 
+    # A practice manager, who could otherwise ring any caller, is told not to ring too.
     other = app.test_client()
-    sign_in(other, _colleague(db))
+    sign_in(other, _manager_colleague(db))
     soup = get_page(other, url)
     assert soup.find(id="start-call") is None and soup.find(id="dialling") is None
     assert "Sam Worker started calling this caller at" in soup.find(id="dial-warning").get_text()
@@ -78,7 +85,7 @@ def test_recording_the_attempt_frees_the_caller_for_a_colleague(
 
     assert db.scalar(select(DialLock)) is None
     other = app.test_client()
-    sign_in(other, _colleague(db))
+    sign_in(other, _manager_colleague(db))
     soup = get_page(other, url)
     assert soup.find(id="dial-warning") is None and soup.find(id="start-call")
 
@@ -139,7 +146,7 @@ def test_a_manager_cancels_a_call_back_with_a_reason_and_the_page_says_who_and_w
 
 
 def test_an_early_help_worker_cannot_cancel_even_their_own_call_back(client, db, early_help):
-    staff = create_staff(db, "eh2", "Eve Early", "early_help_worker", team="support_hub")
+    staff = db.scalar(select(Staff).where(Staff.ref == "eh1"))
     task = create_task(db, level="level2", role="early_help_worker", assignee=staff,
                        due_in=timedelta(hours=48))
     sign_in(client, early_help)
@@ -213,3 +220,36 @@ def test_no_call_back_expires_however_late_it_is(client, db, jobs, manager,
     assert "1 breached" in soup.get_text(" ", strip=True)
     row = soup.select_one(f"tr[data-task-id='{task.id}']").get_text(" ", strip=True)
     assert "Breached 2 days 23 hours ago" in row
+
+
+def test_a_colleague_sees_who_holds_a_call_back_and_cannot_work_it(
+        app, client, db, social_worker, social_worker_staff):
+    task = create_task(db, assignee=social_worker_staff)
+    url = f"/console/tasks/{task.id}"
+    other = app.test_client()
+    sign_in(other, _colleague(db))
+    soup = get_page(other, url)
+    assert "Sam Worker holds this call-back" in soup.find(id="not-yours").get_text()
+    assert soup.find(id="start-call") is None and soup.find(id="record-attempt") is None
+    refused = other.post(f"{url}/attempts", data={"csrf_token": csrf_of(soup),
+                                                  "outcome": "no_answer"},
+                         follow_redirects=True)
+    assert "Only Sam Worker, who holds this call-back" in get_text_of(
+        refused, ".govuk-error-summary")
+    db.expire_all()
+    assert db.get(Task, task.id).attempt_count in (None, 0)
+
+
+def test_an_attempt_form_sent_twice_records_one_attempt(client, db, social_worker,
+                                                         social_worker_staff):
+    task = create_task(db, assignee=social_worker_staff)
+    url = f"/console/tasks/{task.id}"
+    sign_in(client, social_worker)
+    soup = get_page(client, url)
+    form = {"csrf_token": csrf_of(soup), "outcome": "no_answer",
+            "attempts_seen": soup.find("input", attrs={"name": "attempts_seen"})["value"]}
+    client.post(f"{url}/attempts", data=form)
+    again = client.post(f"{url}/attempts", data=form, follow_redirects=True)
+    assert "That attempt was already recorded" in get_text_of(again, ".govuk-error-summary")
+    db.expire_all()
+    assert db.get(Task, task.id).attempt_count == 1

@@ -29,13 +29,15 @@ def add_staff(runtime, *names: str) -> list[int]:
         return [p.id for p in people]
 
 
-def add_task(runtime, number=CALLER, reference="ACD347", status="allocated") -> int:
+def add_task(runtime, number=CALLER, reference="ACD347", status="allocated",
+             assignee: int | None = None) -> int:
     with runtime.unit_of_work(NoDispatcher()) as uow:
         contact = Contact(reference=reference, flow_name="default", channel="phone",
                           answers={"level": "s47", "callback_number": number},
                           created_at=NOW, updated_at=NOW)
         task = Task(contact=contact, role="social_worker", level="s47", callback_number=number,
-                    due_at=NOW + timedelta(hours=1), status=status, created_at=NOW)
+                    due_at=NOW + timedelta(hours=1), status=status, created_at=NOW,
+                    assignee_id=assignee)
         uow.session.add(task)
         uow.commit()
         return task.id
@@ -112,7 +114,7 @@ def test_a_lock_held_for_a_closed_call_back_does_not_stop_anyone(runtime):
 
 def test_recording_an_attempt_lets_go_of_the_number(runtime, db):
     sam, alex = add_staff(runtime, "Sam Worker", "Alex Other")
-    task_id = add_task(runtime)
+    task_id = add_task(runtime, assignee=sam)
     with runtime.unit_of_work(NoDispatcher()) as uow:
         user = User(email="sam@council.example", name="Sam Worker", role="social_worker",
                     password_hash="-", staff_ref="sw0", created_at=NOW)

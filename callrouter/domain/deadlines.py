@@ -42,8 +42,12 @@ class RetryPolicy:
     urgent_levels: frozenset[str] = frozenset({Level.S47})  # a child at risk now: no quiet hours
 
     def next_attempt(self, now: datetime, due_at: datetime, attempts_made: int,
-                     level: str | None) -> datetime | None:
-        """Return when to try again, spacing the tries left before the deadline; None if done."""
+                     level: str | None, *, urgent: bool = False) -> datetime | None:
+        """Return when to try again, spacing the tries left before the deadline; None if done.
+
+        urgent: the flow has the Emergency Duty Team cover this level out of hours (high-risk
+        domestic abuse at Cumbria, say), so like s47 it is tried again at any hour.
+        """
         tries_left = self.max_attempts - attempts_made
         if tries_left <= 0:
             return None
@@ -51,7 +55,7 @@ class RetryPolicy:
         gap = remaining / (tries_left + 1) if remaining > timedelta(0) else self.shortest_gap
         gap = max(self.shortest_gap, min(self.longest_gap, gap))
         at = now + gap
-        if level in self.urgent_levels:
+        if urgent or level in self.urgent_levels:
             return at
         return self._outside_quiet_hours(at)
 

@@ -52,3 +52,12 @@ def test_a_section_47_retry_ignores_quiet_hours():
     night = datetime(2026, 11, 23, 23, 0, tzinfo=UTC)
     at = RetryPolicy().next_attempt(night, night + timedelta(minutes=40), 1, "s47")
     assert at == night + timedelta(minutes=13, seconds=20)
+
+
+def test_a_level_the_edt_covers_is_retried_at_night_like_section_47():
+    night = datetime(2026, 11, 25, 20, 50, tzinfo=UTC)  # high-risk domestic abuse, due 21:30
+    policy = RetryPolicy()
+    assert policy.next_attempt(night, night + timedelta(minutes=40), 1,
+                               "domestic_abuse_high") == datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
+    assert policy.next_attempt(night, night + timedelta(minutes=40), 1, "domestic_abuse_high",
+                               urgent=True) == night + timedelta(minutes=13, seconds=20)

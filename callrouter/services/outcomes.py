@@ -111,13 +111,19 @@ def create_callback(
 
 
 def create_review(uow: UnitOfWork, contact: Contact, flow: Flow, now: datetime) -> Task:
-    """Ask a practice manager to look at a contact no one can call back."""
+    """Ask a practice manager to look at a contact no one can call back.
+
+    Where the flow has the Emergency Duty Team cover the level, it covers the review too: out
+    of hours, an s47 caller nobody could reach must not wait for the office to open.
+    """
+    level = contact.answers.get("level")
     task = Task(
         contact=contact,
         kind="review",
         role=Role.PRACTICE_MANAGER,
-        level=contact.answers.get("level"),
-        due_at=due_time(flow, contact.answers.get("level"), now),
+        level=level,
+        out_of_hours_cover=bool(flow.level(level).get("out_of_hours_cover")),
+        due_at=due_time(flow, level, now),
         status="unallocated",
         created_at=now,
     )

@@ -54,15 +54,17 @@ def people(runtime):
 
 
 def make_task(runtime, people, level="s47", due_in=timedelta(hours=1), number=MOBILE,
-              reference="ACD347", flow_name="default") -> int:
+              reference="ACD347", flow_name="default", out_of_hours_cover=False,
+              created=NOW) -> int:
     with runtime.unit_of_work(RecordingDispatcher()) as uow:
         contact = Contact(reference=reference, flow_name=flow_name, channel="phone",
                           from_number=number, status="closed", outcome="callback",
                           answers={"level": level, "callback_number": number},
                           created_at=NOW, updated_at=NOW)
         task = Task(contact=contact, kind="callback", role="social_worker", level=level,
-                    callback_number=number, due_at=NOW + due_in, status="allocated",
-                    assignee_id=people["worker"], created_at=NOW, allocated_at=NOW)
+                    callback_number=number, due_at=created + due_in, status="allocated",
+                    assignee_id=people["worker"], created_at=created, allocated_at=created,
+                    out_of_hours_cover=out_of_hours_cover)
         uow.session.add(task)
         uow.commit()
         return task.id
@@ -261,3 +263,44 @@ def test_a_hand_back_is_kept_for_the_allocator_and_keeps_the_retry_spacing(runti
     move = db.scalar(select(TaskReallocation))
     assert (move.from_staff_id, move.to_staff_id, move.created_at) == (
         people["worker"], None, NOW + timedelta(minutes=5))
+
+
+def test_a_covered_urgent_level_is_tried_again_before_its_deadline_at_night(
+        runtime, people, queue, db):
+    evening = datetime(2026, 11, 25, 20, 30, tzinfo=UTC)
+    task_id = make_task(runtime, people, level="domestic_abuse_high", created=evening,
+                        out_of_hours_cover=True)
+    attempt(runtime, queue, task_id, people["social_worker"], "no_answer",
+            evening + timedelta(minutes=20))
+    retry = db.get(Task, task_id).next_attempt_at
+    assert evening + timedelta(minutes=20) < retry < evening + timedelta(hours=1)
+
+
+def test_at_night_the_review_of_an_s47_caller_nobody_reached_goes_to_the_edt(
+        runtime, people, queue, db):
+    from callrouter.db.models import Shift
+    from callrouter.services import allocation, escalation
+
+    night = datetime(2026, 11, 25, 22, 0, tzinfo=UTC)  # no practice manager on shift
+    with runtime.unit_of_work(RecordingDispatcher()) as uow:
+        edt = Staff(ref="ed1", name="Eve Duty", role="edt_social_worker", team="edt")
+        uow.session.add(edt)
+        uow.session.flush()
+        uow.session.add(Shift(staff_id=edt.id, starts_at=night - timedelta(hours=5),
+                              ends_at=night + timedelta(hours=10)))
+        uow.commit()
+        edt_id = edt.id
+    task_id = make_task(runtime, people, created=night, out_of_hours_cover=True)
+    for minutes in (5, 25, 45):
+        attempt(runtime, queue, task_id, people["social_worker"], "no_answer",
+                night + timedelta(minutes=minutes))
+    review = db.scalar(select(Task).where(Task.kind == "review"))
+    assert review.out_of_hours_cover and review.level == "s47"
+
+    with runtime.unit_of_work(RecordingDispatcher()) as uow:
+        allocation.allocate_pending(uow, night + timedelta(minutes=46))
+    db.expire_all()
+    assert db.get(Task, review.id).assignee_id == edt_id
+    with runtime.unit_of_work(RecordingDispatcher()) as uow:
+        raised = escalation.check_deadlines(uow, review.due_at, [review.id])
+    assert [(e.kind, e.manager_id) for e in raised] == [("breach", edt_id)]

@@ -119,7 +119,13 @@ def run_all(args) -> int:
     settings = Settings.from_env()
     migrate()
     _install_console_assets_if_missing()
-    _load_staff_if_empty(settings)
+    from callrouter.domain.rota import RotaError
+
+    try:
+        _load_staff_if_empty(settings)
+    except RotaError as error:
+        print(f"callrouter: STAFF_FILE {error}; nothing was loaded", file=sys.stderr)
+        return 2
     demo_password = _create_demo_users_if_none(settings)
     redis_url = settings.redis_url or redis_url_of(redis_connection(settings))
     settings = replace(settings, redis_url=redis_url)
@@ -201,8 +207,13 @@ ROTA_REFRESH_SECONDS = 6 * 3600
 def _refresh_rota_forever(settings: Settings) -> None:
     """Keep shifts loaded two weeks ahead from the rota in use, so allocation never runs dry."""
     while True:
+        from callrouter.domain.rota import RotaError
+
         try:
             _refresh_rota(settings)
+        except RotaError as error:  # a rota being edited: say what is wrong, no traceback
+            log.error("could not refresh the rota (%s); shifts already loaded still stand",
+                      error)
         except Exception:
             log.exception("could not refresh the rota; shifts already loaded still stand")
         time.sleep(ROTA_REFRESH_SECONDS)

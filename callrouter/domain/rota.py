@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -28,10 +28,13 @@ _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
 
 
 class RotaError(ValueError):
-    """A rota row the parser cannot accept, with the line number a spreadsheet user sees."""
+    """A rota the loader cannot accept, with the line number a spreadsheet user sees.
 
-    def __init__(self, line: int, problem: str) -> None:
-        super().__init__(f"rota line {line}: {problem}")
+    line is None when the problem is the file as a whole (missing, or a workbook, not CSV).
+    """
+
+    def __init__(self, line: int | None, problem: str) -> None:
+        super().__init__(problem if line is None else f"rota line {line}: {problem}")
         self.line = line
         self.problem = problem
 
@@ -156,6 +159,19 @@ def _require_aware(moment: datetime, name: str) -> None:
 
 def join_touching(shifts: Iterable[Shift]) -> list[Shift]:
     """Join each person's overlapping or back-to-back shifts, so a shift end is a real sign-off."""
+    return _join(shifts, back_to_back=True)
+
+
+def join_overlapping(shifts: Iterable[Shift]) -> list[Shift]:
+    """Join each person's overlapping shifts (the latest end wins), keeping back-to-back apart.
+
+    A one-off shift on a day a weekly one also starts is one stretch of work, stored once; a
+    night split at midnight stays two rows, as the rota manager wrote it.
+    """
+    return _join(shifts, back_to_back=False)
+
+
+def _join(shifts: Iterable[Shift], *, back_to_back: bool) -> list[Shift]:
     by_staff: dict[str, list[Shift]] = {}
     for shift in shifts:
         by_staff.setdefault(shift.staff_ref, []).append(shift)
@@ -164,7 +180,9 @@ def join_touching(shifts: Iterable[Shift]) -> list[Shift]:
         own.sort(key=lambda s: s.starts_at)
         current = own[0]
         for shift in own[1:]:
-            if shift.starts_at <= current.ends_at:
+            joins = (shift.starts_at <= current.ends_at if back_to_back
+                     else shift.starts_at < current.ends_at)
+            if joins:
                 current = Shift(ref, current.starts_at, max(current.ends_at, shift.ends_at))
             else:
                 joined.append(current)
@@ -176,7 +194,34 @@ def join_touching(shifts: Iterable[Shift]) -> list[Shift]:
 
 def load_rota(path: str | Path) -> Rota:
     """Read and parse a rota CSV file."""
-    return parse_rota(Path(path).read_text(encoding="utf-8-sig"))
+    return parse_rota(read_rota_text(path))
+
+
+_EXCEL_WORKBOOK = b"PK\x03\x04"  # an .xlsx is a zip archive
+_SAVE_AS_CSV = 'in Excel, save the rota as "CSV UTF-8 (Comma delimited)"'
+
+
+def read_rota_text(path: str | Path) -> str:
+    """Read a rota file as UTF-8 text (a byte-order mark allowed), or say plainly why not.
+
+    Excel's plain "CSV (Comma delimited)" writes Windows-1252, so an accented name (Siân) is
+    not UTF-8: the error names the line but never its text, which holds personal data.
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise RotaError(None, f"no rota file at {path}") from None
+    except OSError as error:
+        raise RotaError(None, f"cannot read the rota file {path}: {error.strerror}") from None
+    if data.startswith(_EXCEL_WORKBOOK):
+        raise RotaError(None, f"{path} is an Excel workbook, not CSV; {_SAVE_AS_CSV}")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        byte = data[error.start]
+        raise RotaError(line, f"not UTF-8 text (byte 0x{byte:02x}); {_SAVE_AS_CSV}") from None
 
 
 def parse_rota(text: str) -> Rota:
@@ -191,7 +236,7 @@ def parse_rota(text: str) -> Rota:
     reader.fieldnames = header
     staff: dict[str, tuple[StaffMember, int]] = {}
     patterns: list[ShiftPattern] = []
-    for row in reader:
+    for row in _rows(reader):
         line = reader.line_num
         if _is_blank(row):
             continue
@@ -209,6 +254,15 @@ def parse_rota(text: str) -> Rota:
     if not patterns:
         raise RotaError(reader.line_num or 1, "the rota has no shifts")
     return Rota(tuple(member for member, _ in staff.values()), tuple(patterns))
+
+
+def _rows(reader: csv.DictReader) -> Iterator[dict[str | None, object]]:
+    # The csv module's own complaints (a field too long, a stray quote) name the line too.
+    try:
+        yield from reader
+    except csv.Error as error:
+        # The DictReader's own count stops at the last good row; its reader's is the line read.
+        raise RotaError(reader.reader.line_num, f"not readable as CSV ({error})") from None
 
 
 def _columns() -> str:

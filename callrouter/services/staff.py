@@ -5,6 +5,8 @@ available now: a person going away, signing off or marked off sick gives back wh
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -13,7 +15,8 @@ from sqlalchemy import func, select
 from callrouter.db.console_models import User
 from callrouter.db.models import Shift, Staff, Task
 from callrouter.domain.console_access import Permission, allowed
-from callrouter.domain.rota import Rota, parse_rota
+from callrouter.domain.rota import Rota, join_overlapping, parse_rota, read_rota_text
+from callrouter.domain.rota import Shift as RotaShift
 from callrouter.services import audit
 from callrouter.services.allocation import set_availability
 from callrouter.services.tasks import staff_for
@@ -23,12 +26,66 @@ log = logging.getLogger(__name__)
 
 DEMO_TEAM = Path(__file__).resolve().parent.parent / "demo" / "team.csv"
 DEFAULT_HORIZON = timedelta(days=14)
+# Rota shifts that ended this long ago are still written on a first load (see load_rota).
+HISTORY_FILLED = timedelta(days=1)
 
 
 def load_rota(uow: UnitOfWork, rota: Rota, now: datetime,
-              horizon: timedelta = DEFAULT_HORIZON) -> int:
-    """Add or update the rota's staff and add its shifts from a day ago to the horizon."""
-    by_ref = {staff.ref: staff for staff in uow.session.scalars(select(Staff))}
+              horizon: timedelta = DEFAULT_HORIZON, *, leave_others: bool = False) -> int:
+    """Make the stored shifts follow the rota from now to the horizon; return how many were added.
+
+    The rota is the truth from now on: every stored shift starting after now is changed, removed
+    or added to match it (overlapping shifts of one person joined), and someone no longer in
+    the rota keeps no future shift. The past is history, never rewritten: a shift that has ended
+    stays as it was, and the rota's shifts of the last day are added only where nothing stored
+    overlaps them (a first load, so a night that began yesterday is read from its start). A
+    shift under way keeps its start and takes the rota's end; gone from the rota or cut short
+    to a time already past, it ends now, and the sweep gives back what its holder cannot make.
+    One transaction; loading the same rota again changes nothing. With leave_others, people
+    the rota does not name keep their shifts (the demo team, beside a rota loaded by hand).
+    """
+    staff_ids = _add_or_update_staff(uow, rota)
+    wanted = _wanted_shifts(rota, staff_ids, now, horizon)
+    since = min([now - HISTORY_FILLED, *(shift.starts_at for own in wanted.values()
+                                         for shift in own)])
+    stored = _stored_shifts(uow, since)
+    if leave_others:
+        named = {staff_ids[member.ref] for member in rota.staff}
+        stored = {staff_id: rows for staff_id, rows in stored.items() if staff_id in named}
+    changes = ShiftChanges()
+    for staff_id in wanted.keys() | stored.keys():
+        _follow_rota(uow, staff_id, wanted.get(staff_id, []), stored.get(staff_id, []), now,
+                     changes)
+    uow.commit()
+    log.info("rota loaded: %s staff; shifts %s added, %s changed, %s removed",
+             len(rota.staff), changes.added, changes.changed, changes.removed)
+    return changes.added
+
+
+def load_rota_file(uow: UnitOfWork, path: Path, now: datetime) -> int:
+    """Load a rota CSV file; a file that cannot be read or parsed loads nothing (RotaError)."""
+    # The worker refreshes the demo team while demo staff exist, even beside a real rota
+    # loaded by hand with `callrouter staff load`: the demo must not take those people off.
+    demo = Path(path).resolve() == DEMO_TEAM
+    return load_rota(uow, parse_rota(read_rota_text(path)), now, leave_others=demo)
+
+
+@dataclass
+class ShiftChanges:
+    """What a reload did to the stored shifts, counted for the log."""
+
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+
+
+def _add_or_update_staff(uow: UnitOfWork, rota: Rota) -> dict[str, int]:
+    """Add or update the rota's people; return every stored person's id by staff_ref."""
+    # Locking the staff rows makes a second reload at the same moment (two workers starting)
+    # wait for the first and then find nothing to change, on PostgreSQL; SQLite's single
+    # writer does the same.
+    locked = select(Staff).order_by(Staff.id).with_for_update()  # in one order: no deadlock
+    by_ref = {staff.ref: staff for staff in uow.session.scalars(locked)}
     for member in rota.staff:
         staff = by_ref.get(member.ref) or Staff(ref=member.ref, availability="available")
         staff.name = member.name
@@ -38,28 +95,98 @@ def load_rota(uow: UnitOfWork, rota: Rota, now: datetime,
         uow.session.add(staff)
         by_ref[member.ref] = staff
     uow.session.flush()
-    existing = {
-        (staff_id, starts_at)
-        for staff_id, starts_at in uow.session.execute(
-            select(Shift.staff_id, Shift.starts_at).where(Shift.ends_at > now - timedelta(days=1))
-        )
-    }
-    added = 0
-    for shift in rota.shifts_between(now - timedelta(days=1), now + horizon):
-        staff_id = by_ref[shift.staff_ref].id
-        if (staff_id, shift.starts_at) in existing:
-            continue
-        uow.session.add(Shift(staff_id=staff_id, starts_at=shift.starts_at, ends_at=shift.ends_at))
-        existing.add((staff_id, shift.starts_at))
-        added += 1
-    uow.commit()
-    log.info("rota loaded: %s staff, %s new shifts", len(rota.staff), added)
-    return added
+    return {ref: staff.id for ref, staff in by_ref.items()}
 
 
-def load_rota_file(uow: UnitOfWork, path: Path, now: datetime) -> int:
-    """Load a rota CSV file."""
-    return load_rota(uow, parse_rota(path.read_text(encoding="utf-8")), now)
+def _wanted_shifts(rota: Rota, staff_ids: dict[str, int], now: datetime,
+                   horizon: timedelta) -> dict[int, list[RotaShift]]:
+    """The rota's shifts from a day ago to the horizon, overlapping ones joined, by staff id."""
+    wanted: dict[int, list[RotaShift]] = defaultdict(list)
+    shifts = rota.shifts_between(now - HISTORY_FILLED, now + horizon)
+    for shift in join_overlapping(shifts):
+        wanted[staff_ids[shift.staff_ref]].append(shift)
+    return wanted
+
+
+def _stored_shifts(uow: UnitOfWork, since: datetime) -> dict[int, list[Shift]]:
+    """Every stored shift ending after since (all the future, and the history near it)."""
+    stored: dict[int, list[Shift]] = defaultdict(list)
+    rows = uow.session.scalars(select(Shift).where(Shift.ends_at > since)
+                               .order_by(Shift.staff_id, Shift.starts_at, Shift.id))
+    for row in rows:
+        stored[row.staff_id].append(row)
+    return stored
+
+
+def _follow_rota(uow: UnitOfWork, staff_id: int, wanted: list[RotaShift], stored: list[Shift],
+                 now: datetime, changes: ShiftChanges) -> None:
+    """Make one person's stored shifts follow their rota shifts, as load_rota describes."""
+    under_way = [row for row in stored if row.starts_at <= now < row.ends_at]
+    wanted_now = next((s for s in wanted if s.starts_at <= now < s.ends_at), None)
+    _follow_future(uow, staff_id, [row for row in stored if row.starts_at > now],
+                   [s for s in wanted if s.starts_at > now], changes)
+    _follow_shift_under_way(uow, staff_id, under_way, wanted_now, stored, now, changes)
+    _fill_history(uow, staff_id, [s for s in wanted if s.ends_at <= now], stored, changes)
+
+
+def _follow_future(uow: UnitOfWork, staff_id: int, stored: list[Shift],
+                   wanted: list[RotaShift], changes: ShiftChanges) -> None:
+    """Change, remove or add shifts not yet begun so they are exactly the rota's."""
+    # Matched by start, which is unique per person, so a row is changed in place, never
+    # deleted and inserted again in the same flush.
+    stored_by_start = {row.starts_at: row for row in stored}
+    for shift in wanted:
+        row = stored_by_start.pop(shift.starts_at, None)
+        if row is None:
+            _add_shift(uow, staff_id, shift.starts_at, shift.ends_at, changes)
+        elif row.ends_at != shift.ends_at:
+            row.ends_at = shift.ends_at
+            changes.changed += 1
+    for row in stored_by_start.values():
+        uow.session.delete(row)
+        changes.removed += 1
+
+
+def _follow_shift_under_way(uow: UnitOfWork, staff_id: int, under_way: list[Shift],
+                            wanted_now: RotaShift | None, stored: list[Shift], now: datetime,
+                            changes: ShiftChanges) -> None:
+    """Keep a started shift's start and give it the rota's end, or end it now if the rota has
+    no shift for this person now; add the rota's shift under way if none is stored."""
+    if not under_way:
+        if wanted_now is not None:
+            # Its past part only where nothing stored says otherwise: re-added after being
+            # cut short, it starts now rather than covering the time they were off.
+            overlaps = any(_overlap(wanted_now.starts_at, now, row) for row in stored)
+            starts_at = now if overlaps else wanted_now.starts_at
+            _add_shift(uow, staff_id, starts_at, wanted_now.ends_at, changes)
+        return
+    ends_at = wanted_now.ends_at if wanted_now is not None else now
+    # Two started rows overlap only if an older load stored them; the earliest carries on.
+    first, *copies = sorted(under_way, key=lambda row: row.starts_at)
+    for row, new_end in [(first, ends_at), *((copy, now) for copy in copies)]:
+        if row.ends_at != new_end:
+            row.ends_at = new_end
+            changes.changed += 1
+    if wanted_now is None:
+        log.info("staff %s: shift under way ended now, as the rota no longer has it", staff_id)
+
+
+def _fill_history(uow: UnitOfWork, staff_id: int, wanted: list[RotaShift], stored: list[Shift],
+                  changes: ShiftChanges) -> None:
+    """Add the rota's shifts that have ended where nothing stored overlaps them."""
+    for shift in wanted:
+        if not any(_overlap(shift.starts_at, shift.ends_at, row) for row in stored):
+            _add_shift(uow, staff_id, shift.starts_at, shift.ends_at, changes)
+
+
+def _overlap(starts_at: datetime, ends_at: datetime, row: Shift) -> bool:
+    return row.starts_at < ends_at and starts_at < row.ends_at
+
+
+def _add_shift(uow: UnitOfWork, staff_id: int, starts_at: datetime, ends_at: datetime,
+               changes: ShiftChanges) -> None:
+    uow.session.add(Shift(staff_id=staff_id, starts_at=starts_at, ends_at=ends_at))
+    changes.added += 1
 
 
 # -- availability -----------------------------------------------------------------------------

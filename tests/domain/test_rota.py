@@ -5,6 +5,7 @@ import pytest
 from callrouter.domain.rota import (
     RotaError,
     Shift,
+    join_overlapping,
     join_touching,
     parse_rota,
 )
@@ -192,6 +193,41 @@ def test_back_to_back_shifts_join_into_one_so_a_shift_end_is_a_real_sign_off():
     ]
     on_at_noon = parsed.on_shift_at(utc(2025, 11, 3, 12, 30))
     assert [(s.staff_ref, s.ends_at) for s in on_at_noon] == [("SW01", utc(2025, 11, 3, 16))]
+
+
+def test_a_one_off_longer_shift_on_a_weekly_shifts_day_is_one_shift_to_its_later_end():
+    parsed = rota(
+        "SW01,A,social_worker,t,,,Mon,09:00,17:00",
+        "SW01,A,social_worker,t,,2026-06-01,,09:00,20:00",  # a late duty that Monday
+        "SW01,A,social_worker,t,,2026-06-01,,16:00,18:00",  # and a cover stint inside it
+    )
+
+    joined = join_overlapping(parsed.shifts_between(utc(2026, 6, 1), utc(2026, 6, 2)))
+
+    assert joined == [Shift("SW01", utc(2026, 6, 1, 8), utc(2026, 6, 1, 19))]
+
+
+def test_joining_overlaps_keeps_back_to_back_shifts_and_other_people_apart():
+    parsed = rota(
+        "N1,A,social_worker,t,,,Sun,20:00,24:00",
+        "N1,A,social_worker,t,,,Mon,00:00,08:00",
+        "D1,B,social_worker,t,,,Mon,07:00,15:00",
+    )
+
+    joined = join_overlapping(parsed.shifts_between(utc(2025, 11, 2, 12), utc(2025, 11, 3, 12)))
+
+    assert joined == [
+        Shift("N1", utc(2025, 11, 2, 20), utc(2025, 11, 3, 0)),
+        Shift("N1", utc(2025, 11, 3, 0), utc(2025, 11, 3, 8)),
+        Shift("D1", utc(2025, 11, 3, 7), utc(2025, 11, 3, 15)),
+    ]
+
+
+def test_a_line_the_csv_reader_itself_refuses_is_an_error_naming_it():
+    too_long = "SW02,\"" + "x" * 200_000 + "\",social_worker,t,,,Tue,09:00,17:00"
+
+    with pytest.raises(RotaError, match=r"rota line 3: not readable as CSV"):
+        rota("SW01,A,social_worker,t,,,Mon,09:00,17:00", too_long)
 
 
 def test_shifts_between_refuses_a_time_without_a_zone():

@@ -1,0 +1,298 @@
+"""Reloading the rota a manager edits: the shifts ahead follow it, the past stays as it was."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from callrouter import cli
+from callrouter.db.models import Shift, Staff, Task
+from callrouter.domain.rota import join_overlapping, parse_rota
+from callrouter.services.allocation import on_shift_now, release_unreachable_holders
+from callrouter.services.staff import DEFAULT_HORIZON, DEMO_TEAM, load_rota, load_rota_file
+from callrouter.services.unit_of_work import NoDispatcher
+from tests.services.factories import create_staff, create_task
+
+HEADER = "staff_ref,name,role,team,skills,date,weekday,start,end\n"
+NOW = datetime(2026, 6, 2, 13, 0, tzinfo=UTC)  # Tuesday 2 June, 14:00 in London
+MORNING = datetime(2026, 6, 2, 7, 0, tzinfo=UTC)  # 08:00 in London, before the day shifts
+
+
+def utc(*args) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+def csv(*rows: str) -> str:
+    return HEADER + "".join(row + "\n" for row in rows)
+
+
+def ann(when: str, start: str, end: str) -> str:
+    return _row("SW01", "Ann", when, start, end)
+
+
+def bob(when: str, start: str, end: str) -> str:
+    return _row("SW02", "Bob", when, start, end)
+
+
+def _row(ref: str, name: str, when: str, start: str, end: str) -> str:
+    day, weekday = (when, "") if when[0].isdigit() else ("", when)
+    return f"{ref},{name},social_worker,mash,,{day},{weekday},{start},{end}"
+
+
+def _uow(runtime):
+    return runtime.unit_of_work(NoDispatcher())
+
+
+def load(runtime, text: str, now: datetime) -> int:
+    with _uow(runtime) as uow:
+        return load_rota(uow, parse_rota(text), now)
+
+
+def stored(runtime) -> list[tuple[str, datetime, datetime]]:
+    with _uow(runtime) as uow:
+        rows = uow.session.execute(
+            select(Staff.ref, Shift.starts_at, Shift.ends_at).join(Shift.staff)
+            .order_by(Staff.ref, Shift.starts_at)
+        ).all()
+    return [tuple(row) for row in rows]
+
+
+def stored_today(runtime) -> list[tuple[str, datetime, datetime]]:
+    """The stored shifts starting on Tuesday 2 June, leaving out the weeks ahead."""
+    return [row for row in stored(runtime) if row[1].date() == NOW.date()]
+
+
+def staff_id(runtime, ref: str) -> int:
+    with _uow(runtime) as uow:
+        return uow.session.scalar(select(Staff.id).where(Staff.ref == ref))
+
+
+def test_shifts_not_yet_begun_are_changed_removed_and_added_as_the_rota_now_says(runtime):
+    load(runtime, csv(ann("2026-06-03", "09:00", "17:00"), bob("2026-06-03", "09:00", "17:00")),
+         NOW)
+
+    cara = "SW03,Cara,social_worker,mash,,2026-06-03,,10:00,18:00"
+    load(runtime, csv(ann("2026-06-03", "09:00", "13:00"), cara), NOW)
+
+    assert stored(runtime) == [
+        ("SW01", utc(2026, 6, 3, 8), utc(2026, 6, 3, 12)),  # cut short to 13:00 BST
+        ("SW03", utc(2026, 6, 3, 9), utc(2026, 6, 3, 17)),  # added; Bob's removed
+    ]
+    with _uow(runtime) as uow:
+        assert not on_shift_now(uow, staff_id(runtime, "SW02"), utc(2026, 6, 3, 14))
+        assert uow.session.scalar(select(Staff.name).where(Staff.ref == "SW02")) == "Bob"
+
+
+def test_after_a_reload_every_shift_ahead_to_the_horizon_is_exactly_the_rotas(runtime):
+    first = csv(*(ann(day, "09:00", "17:00") for day in ("Mon", "Tue", "Wed", "Thu", "Fri")),
+                bob("Sat", "20:00", "08:00"), bob("Sun", "20:00", "08:00"))
+    edited = csv(ann("Mon", "09:00", "17:00"), ann("Wed", "12:00", "20:00"),
+                 ann("2026-06-10", "09:00", "21:00"), bob("Sat", "20:00", "06:00"),
+                 bob("Tue", "09:00", "17:00"))
+    now = NOW - timedelta(days=20)  # the clocks stay put in these weeks
+    load(runtime, first, now - timedelta(hours=6))
+
+    load(runtime, edited, now)
+
+    rota_ahead = [
+        (shift.staff_ref, shift.starts_at, shift.ends_at)
+        for shift in join_overlapping(parse_rota(edited).shifts_between(now, now + DEFAULT_HORIZON))
+        if shift.starts_at > now
+    ]
+    stored_ahead = [row for row in stored(runtime) if row[1] > now]
+    assert stored_ahead == sorted(rota_ahead)
+    assert max(row[2] for row in stored_ahead) > now + DEFAULT_HORIZON - timedelta(days=1)
+
+
+def test_someone_taken_off_the_rota_keeps_their_past_and_stops_now(runtime):
+    weekdays = ("Mon", "Tue", "Wed", "Thu", "Fri")
+    load(runtime, csv(ann("Tue", "09:00", "17:00"), *(bob(day, "09:00", "17:00")
+                                                      for day in weekdays)), MORNING)
+
+    load(runtime, csv(ann("Tue", "09:00", "17:00")), NOW)
+
+    assert [row for row in stored(runtime) if row[0] == "SW02"] == [
+        ("SW02", utc(2026, 6, 1, 8), utc(2026, 6, 1, 16)),  # Monday: history, kept
+        ("SW02", utc(2026, 6, 2, 8), NOW),  # today's shift: it began, and it ends now
+    ]
+    with _uow(runtime) as uow:
+        assert not on_shift_now(uow, staff_id(runtime, "SW02"), NOW)
+        assert on_shift_now(uow, staff_id(runtime, "SW01"), NOW)
+
+
+def test_a_shift_under_way_cut_short_to_a_time_already_past_ends_now(runtime):
+    load(runtime, csv(ann("Tue", "09:00", "17:00")), MORNING)
+
+    load(runtime, csv(ann("Tue", "09:00", "13:00")), NOW)  # sent home at 14:00
+
+    assert stored_today(runtime) == [("SW01", utc(2026, 6, 2, 8), NOW)]
+    with _uow(runtime) as uow:
+        assert not on_shift_now(uow, staff_id(runtime, "SW01"), NOW)
+
+
+def test_a_shift_under_way_keeps_its_start_and_takes_the_rotas_new_end(runtime):
+    load(runtime, csv(ann("Tue", "09:00", "17:00")), MORNING)
+
+    load(runtime, csv(ann("Tue", "10:00", "15:00")), NOW)
+
+    assert stored_today(runtime) == [("SW01", utc(2026, 6, 2, 8), utc(2026, 6, 2, 14))]
+
+
+def test_a_shift_put_back_after_being_cut_short_starts_again_now(runtime):
+    day_shift = csv(ann("Tue", "09:00", "17:00"))
+    load(runtime, day_shift, MORNING)
+    load(runtime, csv(bob("Tue", "09:00", "17:00")), MORNING + timedelta(hours=3))
+
+    load(runtime, day_shift, NOW)
+
+    assert [row for row in stored_today(runtime) if row[0] == "SW01"] == [
+        ("SW01", utc(2026, 6, 2, 8), utc(2026, 6, 2, 10)),  # what was, between 11:00 and 14:00
+        ("SW01", NOW, utc(2026, 6, 2, 16)),
+    ]
+
+
+def test_a_first_load_during_a_night_records_it_from_the_evening_it_began(runtime):
+    night = csv(ann("Mon", "20:00", "24:00"), ann("Tue", "00:00", "08:00"))
+
+    load(runtime, night, utc(2026, 6, 2, 1))  # 02:00 on Tuesday
+
+    assert stored(runtime)[:2] == [
+        ("SW01", utc(2026, 6, 1, 19), utc(2026, 6, 1, 23)),
+        ("SW01", utc(2026, 6, 1, 23), utc(2026, 6, 2, 7)),
+    ]
+
+
+def test_loading_the_same_rota_again_changes_nothing(runtime):
+    rota = csv(ann("Mon", "20:00", "24:00"), ann("Tue", "00:00", "08:00"),
+               ann("Tue", "09:00", "17:00"), bob("2026-06-02", "10:00", "18:00"),
+               bob("Wed", "09:00", "17:00"), bob("2026-06-03", "09:00", "19:00"))
+    load(runtime, rota, NOW)
+    with _uow(runtime) as uow:
+        first = uow.session.execute(select(Shift.id, Shift.starts_at, Shift.ends_at)).all()
+
+    assert load(runtime, rota, NOW) == 0
+    load(runtime, rota, NOW + timedelta(hours=6))  # the worker's next refresh
+
+    with _uow(runtime) as uow:
+        again = uow.session.execute(select(Shift.id, Shift.starts_at, Shift.ends_at)).all()
+    assert set(first) <= set(again)
+    assert len(again) - len(first) <= 1  # at most a shift come into the horizon
+
+
+def test_a_one_off_longer_shift_on_a_weekly_shifts_day_is_stored_to_its_later_end(runtime):
+    weekly = ann("Mon", "09:00", "17:00")
+    load(runtime, csv(weekly), NOW)
+
+    load(runtime, csv(weekly, ann("2026-06-08", "09:00", "20:00")), NOW)  # a late duty
+
+    assert [row for row in stored(runtime) if row[1].date().isoformat() == "2026-06-08"] == [
+        ("SW01", utc(2026, 6, 8, 8), utc(2026, 6, 8, 19)),
+    ]
+    with _uow(runtime) as uow:
+        assert on_shift_now(uow, staff_id(runtime, "SW01"), utc(2026, 6, 8, 17, 30))
+
+
+def test_overlapping_shifts_under_way_left_by_an_older_load_carry_on_as_one(runtime):
+    with _uow(runtime) as uow:
+        worker = create_staff(uow, "SW01", "social_worker", starts=utc(2026, 6, 2, 8))
+        uow.session.add(Shift(staff_id=worker.id, starts_at=utc(2026, 6, 2, 10),
+                              ends_at=utc(2026, 6, 2, 19)))
+        uow.commit()
+
+    load(runtime, csv(ann("Tue", "09:00", "17:00"), ann("2026-06-02", "11:00", "20:00")), NOW)
+
+    assert stored_today(runtime) == [
+        ("SW01", utc(2026, 6, 2, 8), utc(2026, 6, 2, 19)),
+        ("SW01", utc(2026, 6, 2, 10), NOW),
+    ]
+
+
+def test_a_call_back_held_by_someone_taken_off_shift_goes_back_at_the_next_sweep(runtime):
+    load(runtime, csv(ann("Tue", "09:00", "17:00"), bob("Tue", "09:00", "17:00")), MORNING)
+    with _uow(runtime) as uow:
+        holder = uow.session.get(Staff, staff_id(runtime, "SW02"))
+        task = create_task(uow, created=NOW - timedelta(minutes=10), due_in=timedelta(hours=4),
+                           status="allocated", assignee=holder)
+        task.allocated_at = NOW - timedelta(minutes=10)
+        uow.commit()
+        task_id = task.id
+
+    load(runtime, csv(ann("Tue", "09:00", "17:00")), NOW)  # Bob sent home
+
+    with _uow(runtime) as uow:
+        assert release_unreachable_holders(uow, NOW + timedelta(minutes=1)) == [task_id]
+        task = uow.session.get(Task, task_id)
+        assert (task.status, task.assignee_id) == ("unallocated", None)
+
+
+def test_a_rota_file_that_cannot_be_read_loads_nothing(runtime, tmp_path):
+    path = tmp_path / "rota.csv"
+    path.write_text(csv(ann("Tue", "09:00", "17:00"), bob("Tue", "09:00", "17:00")))
+    with _uow(runtime) as uow:
+        load_rota_file(uow, path, MORNING)
+    before = stored(runtime)
+    path.write_bytes(csv(_row("SW03", "Si\u00e2n", "Tue", "09:00", "17:00")).encode("cp1252"))
+
+    with _uow(runtime) as uow:
+        try:
+            load_rota_file(uow, path, NOW)
+        except ValueError as error:
+            assert str(error).startswith("rota line 2: not UTF-8 text")
+        else:
+            raise AssertionError("a Windows-1252 rota was loaded")
+
+    assert stored(runtime) == before
+
+
+def test_the_staff_load_command_says_what_is_wrong_and_exits_non_zero(settings, runtime,
+                                                                      monkeypatch, capsys,
+                                                                      tmp_path):
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("CALLROUTER_DATA_DIR", str(settings.data_dir))
+    excel = tmp_path / "rota.csv"
+    excel.write_bytes(csv(_row("SW03", "Si\u00e2n", "Mon", "09:00", "17:00")).encode("cp1252"))
+
+    assert cli.main(["staff", "load", str(excel)]) == 2
+    err = capsys.readouterr().err
+    assert "error: rota line 2: not UTF-8 text" in err and "CSV UTF-8" in err
+    assert "Traceback" not in err
+
+    assert cli.main(["staff", "load", str(tmp_path / "nope.csv")]) == 2
+    err = capsys.readouterr().err
+    assert f"error: no rota file at {tmp_path / 'nope.csv'}" in err
+    assert "Traceback" not in err
+    assert stored(runtime) == []
+
+    excel.write_bytes(b"\xef\xbb\xbf" + csv(_row("SW03", "Si\u00e2n", "Mon", "09:00", "17:00"))
+                      .encode("utf-8"))
+    assert cli.main(["staff", "load", str(excel)]) == 0
+    assert stored(runtime)
+
+
+def test_the_demo_teams_refresh_leaves_a_rota_loaded_by_hand_beside_it_alone(runtime):
+    load(runtime, csv(ann("Tue", "09:00", "17:00")), MORNING)
+    before = stored(runtime)
+
+    with _uow(runtime) as uow:
+        load_rota_file(uow, DEMO_TEAM, NOW)
+
+    assert [row for row in stored(runtime) if row[0] == "SW01"] == before
+    assert any(row[0].startswith("demo-") for row in stored(runtime))
+
+
+def test_callrouter_run_with_an_unreadable_staff_file_says_why_and_starts_nothing(
+        settings, runtime, monkeypatch, capsys, tmp_path):
+    excel = tmp_path / "rota.csv"
+    excel.write_bytes(csv(_row("SW03", "Si\u00e2n", "Mon", "09:00", "17:00")).encode("cp1252"))
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("CALLROUTER_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("STAFF_FILE", str(excel))
+    monkeypatch.setattr(cli, "_install_console_assets_if_missing", lambda: None)
+    started = []
+    monkeypatch.setattr(cli.subprocess, "Popen", lambda *a, **k: started.append(a))
+
+    assert cli.main(["run"]) == 2
+    err = capsys.readouterr().err
+    assert "STAFF_FILE rota line 2: not UTF-8 text" in err and "Traceback" not in err
+    assert started == [] and stored(runtime) == []

@@ -5,9 +5,6 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
-
-from callrouter.db.models import Message
 from callrouter.services import allocation, escalation, messages
 from workers.context import current
 
@@ -24,7 +21,8 @@ def send_message(message_id: int) -> str:
     """Send one outbox message (or record the dry run)."""
     context = current()
     with context.runtime.unit_of_work(context.dispatcher) as uow:
-        return messages.send_message(uow, message_id, context.sms, clock=_now)
+        return messages.send_message(uow, message_id, context.sms, clock=_now,
+                                     flows=context.runtime.flows)
 
 
 def allocate_task(task_id: int) -> int | None:
@@ -42,7 +40,11 @@ def check_task_deadline(task_id: int) -> int:
 
 
 def sweep() -> dict[str, int]:
-    """Do what lost jobs would have done: escalate, release, allocate, send, close calls."""
+    """Do what lost jobs would have done: escalate, release, allocate, send, close calls.
+
+    Texts are queued only when their next try is due, so a text waiting out a fault is not
+    tried early, and a failed one is never queued again.
+    """
     context = current()
     now = _now()
     with context.runtime.unit_of_work(context.dispatcher) as uow:
@@ -50,7 +52,8 @@ def sweep() -> dict[str, int]:
         escalated = escalation.check_deadlines(uow, now)
         released = allocation.release_unreachable_holders(uow, now)
         allocated = allocation.allocate_pending(uow, now)
-        pending = uow.session.scalars(select(Message.id).where(Message.status == "pending")).all()
+        stalled = messages.settle_stalled_sends(uow, now, context.runtime.flows)
+        pending = messages.due_for_sending(uow.session, now)
     for message_id in pending:
         context.dispatcher.enqueue("send_message", message_id)
     summary = {
@@ -59,6 +62,7 @@ def sweep() -> dict[str, int]:
         "released": len(released),
         "allocated": len(allocated),
         "messages": len(pending),
+        "stalled_messages": len(stalled),
     }
     log.info("sweep: %s", summary)
     return summary

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import logging
+import re
 
-from twilio.base.exceptions import TwilioRestException
+import requests
+from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from callrouter.config import Settings
-from callrouter.services.messages import PermanentSendError
+from callrouter.services.messages import PassingSendError, PermanentSendError, SendError
 
 # The twilio library logs request parameters, phone numbers among them, at INFO.
 logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
 
 TWILIO_API = "https://api.twilio.com"
-# Twilio error codes that no retry will cure: invalid number, not a mobile, opted out.
-PERMANENT_ERROR_CODES = frozenset({21211, 21214, 21408, 21610, 21612, 21614})
+TOO_MANY_REQUESTS = 429
+LIBRARY_PREFIX = "Unable to create record: "
+# Seven or more digits, maybe with a + and spaces: a phone number in Twilio's words ("The 'To'
+# number +44 7400 123456 is not..."); error codes (five digits) are left alone.
+PHONE_NUMBER = re.compile(r"\+?\d[\d ()-]{5,}\d")
 
 
 class ApiBaseHttpClient(TwilioHttpClient):
@@ -51,8 +56,31 @@ class TwilioSmsGateway:
     def send_sms(self, to: str, from_: str | None, body: str) -> str:
         try:
             message = self.client.messages.create(to=to, from_=from_, body=body)
-        except TwilioRestException as error:
-            if error.code in PERMANENT_ERROR_CODES:
-                raise PermanentSendError(f"twilio error {error.code}") from error
-            raise
+        except (TwilioRestException, TwilioServiceException) as error:
+            raise twilio_refusal(error) from error
+        except requests.RequestException as error:
+            # Not reached, or no answer in time: Twilio gave no verdict, so a later try may send.
+            raise PassingSendError(f"No answer from Twilio: {type(error).__name__}") from error
         return message.sid
+
+
+def twilio_refusal(error: TwilioRestException | TwilioServiceException) -> SendError:
+    """Sort Twilio's error answer: a 4xx is for good (the same request would fail the same
+    way), except 429, rate limited; a 5xx is Twilio's own fault and may pass."""
+    code = error.code or error.status
+    detail = f"Twilio {code}: {without_numbers(_twilio_words(error))}"
+    if 400 <= error.status < 500 and error.status != TOO_MANY_REQUESTS:
+        return PermanentSendError(detail, code)
+    return PassingSendError(detail, code)
+
+
+def _twilio_words(error: TwilioRestException | TwilioServiceException) -> str:
+    if isinstance(error, TwilioServiceException):
+        return error.detail or error.title or ""
+    # The library puts its own words before Twilio's message; they say nothing more.
+    return (error.msg or "").removeprefix(LIBRARY_PREFIX)
+
+
+def without_numbers(text: str) -> str:
+    """Take phone numbers out of Twilio's message, so it can be stored, logged and shown."""
+    return PHONE_NUMBER.sub("[number]", text)

@@ -152,6 +152,8 @@ class Message(Base):
     """A text message to a caller; the outbox row is written before any attempt to send it."""
 
     __tablename__ = "messages"
+    # The sweep looks for texts waiting to send, or stuck sending, every minute.
+    __table_args__ = (Index("ix_messages_status", "status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
@@ -159,10 +161,17 @@ class Message(Base):
     to_number: Mapped[str] = mapped_column(String(32))
     from_number: Mapped[str | None] = mapped_column(String(32))
     body: Mapped[str] = mapped_column(Text)
-    # pending -> sending -> sent | dry_run | failed
+    # pending -> sending -> sent | dry_run | failed | unconfirmed (the sender died mid-send),
+    # or back to pending after a passing fault, until the tries run out.
     status: Mapped[str] = mapped_column(String(16), default="pending")
     provider_sid: Mapped[str | None] = mapped_column(String(64))
+    # Why the last try did not send it: Twilio's error code and its message, numbers removed.
     error: Mapped[str | None] = mapped_column(String(200))
+    error_code: Mapped[int | None] = mapped_column(Integer)
+    # Tries so far, across worker runs and sweeps, so a fault cannot make it send forever.
+    tries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_try_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when the last try began
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

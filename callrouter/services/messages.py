@@ -1,18 +1,43 @@
-"""The outbox: sending a text message at most once, and saying plainly when it was not sent."""
+"""The outbox: sending a text message at most once, and saying plainly when it was not sent.
+
+A text is tried a few times, across worker runs and sweeps, with a wait between tries; when the
+tries run out, or Twilio refuses it for good, it is marked failed with Twilio's error. Staff
+see a contact's texts on its task page; a failed text with no open task asks for a review.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import update
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
 
-from callrouter.db.models import Message
+from callrouter.db.models import Message, Task
+from callrouter.domain.flows import FlowRegistry
+from callrouter.services import outcomes
+from callrouter.services.allocation import OPEN_STATUSES
+from callrouter.services.tasks import flow_for
 from callrouter.services.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
+
+MAX_TRIES = 5
+# The wait after the 1st, 2nd, 3rd and 4th failed try: a blip at Twilio passes within minutes;
+# a fault that outlasts them all (about 50 minutes) is something staff must hear about.
+RETRY_WAITS = (
+    timedelta(minutes=1),
+    timedelta(minutes=4),
+    timedelta(minutes=15),
+    timedelta(minutes=30),
+)
+# A try takes seconds (the Twilio client gives up after 10): a try begun this long ago and
+# still sending belongs to a worker that died.
+STALLED_AFTER = timedelta(minutes=10)
+NOT_SENT = ("failed", "unconfirmed")
 
 
 class SmsGateway(Protocol):
@@ -21,8 +46,21 @@ class SmsGateway(Protocol):
     def send_sms(self, to: str, from_: str | None, body: str) -> str: ...
 
 
-class PermanentSendError(Exception):
-    """The provider refused the message for good (bad number, blocked): do not retry."""
+class SendError(Exception):
+    """The provider did not take the message. `detail` is stored and shown: no number, no body."""
+
+    def __init__(self, detail: str, code: int | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.code = code
+
+
+class PermanentSendError(SendError):
+    """The provider refused the message for good (bad number, blocked, bad account): no retry."""
+
+
+class PassingSendError(SendError):
+    """The provider was busy, down or not reached: another try later may send it."""
 
 
 def send_message(
@@ -30,42 +68,266 @@ def send_message(
     message_id: int,
     gateway: SmsGateway | None,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    flows: FlowRegistry | None = None,
 ) -> str:
-    """Send a pending message once; with no gateway, record it as a dry run."""
-    claimed = uow.session.execute(
-        update(Message)
-        .where(Message.id == message_id, Message.status == "pending")
-        .values(status="sending")
-    ).rowcount
-    if not claimed:
+    """Try a pending message once, if its next try is due; with no gateway, record a dry run.
+
+    `flows` lets a text that cannot be sent ask a manager for a review; without it the failure
+    is only recorded on the message.
+    """
+    now = clock()
+    if not _claim(uow, message_id, now):
         uow.session.rollback()
         message = uow.session.get(Message, message_id)
         return message.status if message else "missing"
-    uow.session.commit()  # the claim stands before the provider is called: a rerun skips it
+    uow.session.commit()  # the claim, and the try it uses, stand before the provider is called
     message = uow.session.get(Message, message_id)
     if gateway is None:
         message.status = "dry_run"
-        message.sent_at = clock()
+        message.sent_at = now
         uow.commit()
         log.info("dry run: message %s recorded in the outbox, not sent (no Twilio credentials)",
                  message_id)
         return message.status
     try:
-        message.provider_sid = gateway.send_sms(message.to_number, message.from_number,
-                                                message.body)
+        sid = gateway.send_sms(message.to_number, message.from_number, message.body)
     except PermanentSendError as error:
-        message.status = "failed"
-        message.error = str(error)[:200]
-        uow.commit()
-        log.warning("message %s refused by the provider", message_id)
-        return message.status
-    except Exception:
-        # Back to pending so the retry (or the sweep) sends it; the error propagates for RQ.
-        message.status = "pending"
-        uow.commit()
-        raise
-    message.status = "sent"
-    message.sent_at = clock()
+        _give_up(uow, message, error, now, flows)
+    except PassingSendError as error:
+        _try_again_later(uow, message, error, now, flows)
+    except Exception as error:
+        # A fault of ours or the library's: its text may hold the number, so keep only its kind.
+        _try_again_later(uow, message, PassingSendError(f"Unexpected {type(error).__name__}"),
+                         now, flows)
+    else:
+        _mark_sent(message, sid, clock())
     uow.commit()
-    log.info("message %s sent", message_id)
     return message.status
+
+
+def _claim(uow: UnitOfWork, message_id: int, now: datetime) -> bool:
+    """Take a pending message whose try is due, counting the try, so no one else sends it."""
+    return bool(uow.session.execute(
+        update(Message)
+        .where(Message.id == message_id, Message.status == "pending", _try_is_due(now))
+        .values(status="sending", tries=Message.tries + 1, claimed_at=now, next_try_at=None)
+    ).rowcount)
+
+
+def _try_is_due(now: datetime):
+    return or_(Message.next_try_at.is_(None), Message.next_try_at <= now)
+
+
+def _mark_sent(message: Message, sid: str, now: datetime) -> None:
+    message.provider_sid = sid
+    message.status = "sent"
+    message.sent_at = now
+    message.error = None  # a passing fault before does not matter now
+    message.error_code = None
+    log.info("message %s sent on try %s", message.id, message.tries)
+
+
+def _try_again_later(uow: UnitOfWork, message: Message, error: SendError, now: datetime,
+                     flows: FlowRegistry | None) -> None:
+    """Put the message back to wait for its next try, or give up if that was the last."""
+    if message.tries >= MAX_TRIES:
+        _give_up(uow, message, error, now, flows)
+        return
+    message.status = "pending"
+    _record_error(message, error)  # kept while it waits, so staff can see why
+    message.next_try_at = now + RETRY_WAITS[min(message.tries, len(RETRY_WAITS)) - 1]
+    uow.enqueue_after_commit("send_message", message.id, at=message.next_try_at)
+    log.warning("message %s not sent on try %s of %s (error %s); next try at %s",
+                message.id, message.tries, MAX_TRIES, error.code, message.next_try_at)
+
+
+def _give_up(uow: UnitOfWork, message: Message, error: SendError, now: datetime,
+             flows: FlowRegistry | None) -> None:
+    """Mark the message failed for good, keeping the last error, and make sure staff see it."""
+    message.status = "failed"
+    message.next_try_at = None
+    _record_error(message, error)
+    log.warning("message %s failed after %s tries (error %s)", message.id, message.tries,
+                error.code)
+    _make_sure_staff_look(uow, message, now, flows)
+
+
+def _record_error(message: Message, error: SendError) -> None:
+    message.error = error.detail[:200]
+    message.error_code = error.code
+
+
+def _make_sure_staff_look(uow: UnitOfWork, message: Message, now: datetime,
+                          flows: FlowRegistry | None) -> None:
+    """Ask a manager to review a contact whose text was not sent, unless a task is open for it.
+
+    An open task's page lists the contact's texts, so whoever works it sees the failure (a
+    missed call-back text always comes with a review). With none open nobody would look, and
+    a caller told "we have sent you a text" would wait for a link that never comes.
+    """
+    open_task = uow.session.scalar(
+        select(Task.id)
+        .where(Task.contact_id == message.contact_id, Task.status.in_(OPEN_STATUSES))
+        .limit(1)
+    )
+    if open_task is not None:
+        return
+    if flows is None:
+        log.warning("message %s not sent and no flows to open a review with", message.id)
+        return
+    contact = message.contact
+    review = outcomes.create_review(uow, contact, flow_for(flows, contact), now)
+    log.info("message %s not sent: review task %s opened", message.id, review.id)
+
+
+def settle_stalled_sends(
+    uow: UnitOfWork, now: datetime, flows: FlowRegistry | None = None
+) -> list[int]:
+    """Mark texts whose sender died mid-try as unconfirmed, not to be sent again; return ids.
+
+    Twilio may have taken the text before the worker died: its id is saved only with "sent",
+    so nothing here says whether it did. Sending again could give the caller a second text
+    from children's services on a phone others may read; not sending could leave them
+    without it. We do not send twice, and show staff the text as not confirmed instead.
+    """
+    candidates = uow.session.scalars(select(Message.id).where(_stalled(now))).all()
+    settled = [message_id for message_id in candidates if _mark_unconfirmed(uow, message_id, now)]
+    for message_id in settled:
+        log.warning("message %s stalled mid-send; marked unconfirmed, not sent again",
+                    message_id)
+        _make_sure_staff_look(uow, uow.session.get(Message, message_id), now, flows)
+    uow.commit()
+    return settled
+
+
+def _stalled(now: datetime):
+    # No claimed_at: left sending before tries were kept (migration 0008), so long ago.
+    return and_(
+        Message.status == "sending",
+        or_(Message.claimed_at.is_(None), Message.claimed_at < now - STALLED_AFTER),
+    )
+
+
+def _mark_unconfirmed(uow: UnitOfWork, message_id: int, now: datetime) -> bool:
+    """Settle one stalled message, unless its worker finished it after all."""
+    return bool(uow.session.execute(
+        update(Message)
+        .where(Message.id == message_id, _stalled(now))
+        .values(status="unconfirmed", error="Sending stopped part way: the worker died",
+                error_code=None)
+    ).rowcount)
+
+
+def due_for_sending(session: Session, now: datetime) -> list[int]:
+    """Return the pending messages whose next try is due (the sweep queues them)."""
+    return list(session.scalars(
+        select(Message.id).where(Message.status == "pending", _try_is_due(now))
+        .order_by(Message.id)
+    ).all())
+
+
+# What staff read for each Twilio error code a send can meet; other codes read generically.
+PLAIN_ERRORS = {
+    20003: "our Twilio account details were refused",
+    20429: "Twilio was too busy",
+    20500: "Twilio had a fault",
+    20503: "Twilio was not available",
+    21211: "this is not a valid phone number",
+    21214: "this number cannot be reached",
+    21408: "we cannot text numbers in this country",
+    21606: "our sending number cannot send texts",
+    21610: "the caller has stopped texts from us (they replied STOP)",
+    21612: "this number cannot receive texts from us",
+    21614: "this number cannot receive texts",
+    21617: "the text was too long",
+    21661: "our sending number cannot send texts",
+}
+PURPOSES = {
+    "eform": "Request-for-support form link",
+    "signpost": "Local resources link",
+    "missed_callback": "Missed call-back",
+}
+# status: (words on the tag, GOV.UK tag colour class)
+STATUS_TAGS = {
+    "pending": ("Waiting to send", "govuk-tag--grey"),
+    "sending": ("Sending", ""),  # the plain tag is blue
+    "sent": ("Sent", "govuk-tag--green"),
+    "dry_run": ("Not sent: test mode", "govuk-tag--grey"),
+    "failed": ("Not sent", "govuk-tag--red"),
+    "unconfirmed": ("Not confirmed", "govuk-tag--yellow"),
+}
+
+
+@dataclass(frozen=True)
+class TextSummary:
+    """One text to a contact as staff see it: never its body or the number it went to."""
+
+    id: int
+    kind: str
+    status: str
+    status_words: str
+    tag_class: str
+    problem: str | None
+    tries: int
+    created_at: datetime
+    sent_at: datetime | None
+    next_try_at: datetime | None
+
+    @property
+    def not_sent(self) -> bool:
+        return self.status in NOT_SENT
+
+
+def texts_for_contact(session: Session, contact_id: int) -> list[TextSummary]:
+    """Return a contact's texts, oldest first, with their status and any problem in words."""
+    rows = session.scalars(
+        select(Message).where(Message.contact_id == contact_id).order_by(Message.id)
+    ).all()
+    return [_summary(message) for message in rows]
+
+
+def _summary(message: Message) -> TextSummary:
+    words, tag = STATUS_TAGS.get(message.status, (message.status, "govuk-tag--grey"))
+    return TextSummary(
+        id=message.id,
+        kind=PURPOSES.get(message.purpose, message.purpose.replace("_", " ").capitalize()),
+        status=message.status,
+        status_words=words,
+        tag_class=tag,
+        problem=problem_in_words(message),
+        tries=message.tries or 0,
+        created_at=message.created_at,
+        sent_at=message.sent_at,
+        next_try_at=message.next_try_at,
+    )
+
+
+def problem_in_words(message: Message) -> str | None:
+    """Say, for staff, why a text was not sent or is still waiting; None when nothing is wrong."""
+    if message.status == "unconfirmed":
+        return ("Not confirmed: sending stopped part way, so Twilio may or may not have sent "
+                "it. It was not sent again, so the caller is not texted twice.")
+    if message.status == "dry_run":
+        return "Not sent: no Twilio account is set up, so texts are only recorded."
+    if message.status not in ("failed", "pending") or not message.error:
+        return None
+    reason = _reason(message.error_code)
+    if message.error_code is not None:
+        reason = f"{reason} (Twilio {message.error_code})"
+    if message.status == "pending":
+        return f"Waiting to send: the last try failed because {reason}."
+    if message.tries > 1:
+        return f"Not sent after {message.tries} tries: {reason}"
+    return f"Not sent: {reason}"
+
+
+def _reason(code: int | None) -> str:
+    if code is None:
+        return "Twilio did not answer"
+    if code in PLAIN_ERRORS:
+        return PLAIN_ERRORS[code]
+    if code == 429:
+        return PLAIN_ERRORS[20429]
+    if 500 <= code < 600:  # an answer with no Twilio code carries the HTTP status instead
+        return PLAIN_ERRORS[20500]
+    return "Twilio did not accept it"

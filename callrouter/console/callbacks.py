@@ -13,7 +13,7 @@ from callrouter.domain.console_access import (
     allowed,
     may_open_task,
 )
-from callrouter.services import allocation, dialling, tasks
+from callrouter.services import allocation, dialling, messages, tasks
 from callrouter.services import staff as staff_service
 
 WAITING_EMPTY = "Nothing is waiting for the Emergency Duty Team."
@@ -161,6 +161,7 @@ def task(task_id: int):
         may_take=found.status == "unallocated" and staff is not None
         and staff in tasks.eligible_staff(work.session, found),
         works=mine or manager,
+        texts=messages.texts_for_contact(work.session, found.contact_id),
     )
 
 

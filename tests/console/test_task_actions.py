@@ -10,7 +10,7 @@ from freezegun import freeze_time
 from sqlalchemy import select
 
 from callrouter.db.console_models import AuditEvent
-from callrouter.db.models import DialLock, Escalation, Staff, Task
+from callrouter.db.models import DialLock, Escalation, Message, Staff, Task
 from callrouter.services.tasks import OPEN_STATUSES
 from tests.console.conftest import (
     create_staff,
@@ -253,3 +253,18 @@ def test_an_attempt_form_sent_twice_records_one_attempt(client, db, social_worke
     assert "That attempt was already recorded" in get_text_of(again, ".govuk-error-summary")
     db.expire_all()
     assert db.get(Task, task.id).attempt_count == 1
+
+
+def test_the_task_page_says_when_a_text_to_the_caller_was_not_sent(
+        client, db, social_worker, social_worker_staff):
+    task = create_task(db, assignee=social_worker_staff)
+    db.add(Message(contact_id=task.contact_id, purpose="missed_callback", to_number="+447400123456",
+                   body="Ref ACD347", status="failed", error="Twilio 21614: not a mobile",
+                   error_code=21614, created_at=datetime.now(UTC)))
+    db.commit()
+    sign_in(client, social_worker)
+    soup = get_page(client, f"/console/tasks/{task.id}")
+    row = soup.select_one("#texts tbody tr").get_text(" ", strip=True)
+    assert "Not sent" in row and "21614" in row
+    assert soup.find(id="texts-warning")
+    assert "+447400123456" not in str(soup.find(id="texts"))

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 from flask import Flask
 
+from callrouter.domain.speech import repeated_hour_zone
 from callrouter.domain.vocabulary import PLAIN_LEVEL_NAMES
 
 LONDON = ZoneInfo("Europe/London")
@@ -20,7 +21,8 @@ def when(value: datetime | None) -> str:
     if value is None:
         return ""
     local = value.astimezone(LONDON)
-    return f"{local.strftime('%-I:%M%p').lower()}, {local.day} {local.strftime('%B %Y')}"
+    return (f"{local.strftime('%-I:%M%p').lower()}{repeated_hour_zone(local)}, {local.day} "
+            f"{local.strftime('%B %Y')}")
 
 
 def clock(value: datetime | None, now: datetime | None = None) -> str:
@@ -28,7 +30,7 @@ def clock(value: datetime | None, now: datetime | None = None) -> str:
     if value is None:
         return ""
     local = value.astimezone(LONDON)
-    text = local.strftime("%H:%M")
+    text = local.strftime("%H:%M") + repeated_hour_zone(local)
     today = (now or datetime.now(UTC)).astimezone(LONDON).date()
     if local.date() == today:
         return text

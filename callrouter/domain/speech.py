@@ -8,11 +8,21 @@ from zoneinfo import ZoneInfo
 UK = ZoneInfo("Europe/London")
 
 
+def repeated_hour_zone(local: datetime) -> str:
+    """Return " BST" or " GMT" for a UK wall time the autumn clock change repeats, else "".
+
+    On the last Sunday of October 01:00 to 02:00 happens twice; without the zone a call at
+    01:40 BST and its deadline at 01:40 GMT read the same.
+    """
+    other = local.replace(fold=1 - local.fold)
+    return f" {local.tzname()}" if other.utcoffset() != local.utcoffset() else ""
+
+
 def spoken_due_time(due_at: datetime, now: datetime) -> str:
     """Say a deadline in UK time, relative to today where that is clearer."""
     due_local = due_at.astimezone(UK)
     today = now.astimezone(UK).date()
-    clock = due_local.strftime("%H:%M")
+    clock = due_local.strftime("%H:%M") + repeated_hour_zone(due_local)
     days = (due_local.date() - today).days
     if days == 0:
         return f"{clock} today"

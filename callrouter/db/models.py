@@ -133,6 +133,9 @@ class Task(Base):
     out_of_hours_cover: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     callback_number: Mapped[str | None] = mapped_column(String(32))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When managers are told it is at risk, worked out with its timescale (working time counts
+    # only open hours); None on tasks made before it was stored.
+    warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # unallocated -> allocated -> completed | unable_to_contact | cancelled; never expires
     status: Mapped[str] = mapped_column(String(24), default="unallocated")
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))

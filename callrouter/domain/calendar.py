@@ -161,6 +161,16 @@ class WorkingCalendar:
             remaining -= available
         raise AssertionError("unreachable: open periods never run out")  # pragma: no cover
 
+    def working_time_between(self, start: datetime, end: datetime) -> timedelta:
+        """Return how much open time there is from `start` to `end` (zero if end is first)."""
+        start, end = _aware_utc(start, "start"), _aware_utc(end, "end")
+        total = timedelta(0)
+        for opens, closes in self._open_periods_from(start):
+            if opens >= end:
+                return total
+            total += min(closes, end) - opens
+        raise AssertionError("unreachable: open periods never run out")  # pragma: no cover
+
     def add_working_days(self, start: datetime, days: int) -> datetime:
         """Return the UTC instant `days` working days after `start`, at the same local time.
 

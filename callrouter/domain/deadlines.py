@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from callrouter.domain.calendar import WorkingCalendar
 from callrouter.domain.vocabulary import Level
 
 UK = ZoneInfo("Europe/London")
@@ -22,11 +23,22 @@ DIAL_LOCK_STALE_AFTER = timedelta(minutes=15)
 DIAL_LOCK_LONGEST_CALL = timedelta(hours=1)
 
 
-def warning_time(created_at: datetime, due_at: datetime, level: str | None) -> datetime:
-    """Return when a manager should be told a call-back is at risk of missing its deadline."""
+def warning_time(created_at: datetime, due_at: datetime, level: str | None,
+                 calendar: WorkingCalendar | None = None, *, urgent: bool = False) -> datetime:
+    """Return when a manager should be told a call-back is at risk of missing its deadline.
+
+    A share of the time it was given: half for s47 and any level the EDT covers, three quarters
+    otherwise. Given the office's calendar (a timescale counted in working time), the share is
+    of the open time, so a message left on Friday night warns on Monday, not on Sunday.
+    """
     window = due_at - created_at
-    share = WARNING_SHARE.get(level, DEFAULT_WARNING_SHARE)
-    warn_at = created_at + window * share
+    share = WARNING_SHARE.get(Level.S47) if urgent else WARNING_SHARE.get(level,
+                                                                        DEFAULT_WARNING_SHARE)
+    if calendar is None:
+        warn_at = created_at + window * share
+    else:
+        open_time = calendar.working_time_between(created_at, due_at)
+        warn_at = calendar.add_working_time(created_at, open_time * share)
     return min(warn_at, due_at - MIN_WARNING_LEAD) if window > MIN_WARNING_LEAD else created_at
 
 

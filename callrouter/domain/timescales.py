@@ -55,14 +55,19 @@ class ClockHours:
         if self.starts not in CLOCK_STARTS:
             raise ValueError(f"starts must be one of {CLOCK_STARTS}, got {self.starts!r}")
 
+    counts_open_time = False
+
+    def clock_starts(self, received_at: datetime, calendar: WorkingCalendar) -> datetime:
+        """Return the UTC instant the clock starts: the call, or the next opening."""
+        received_at = _aware_utc(received_at)
+        if self.starts == "next_opening":
+            return calendar.next_opening(received_at)
+        return received_at
+
     def due_at(self, received_at: datetime, calendar: WorkingCalendar) -> datetime:
         """Return the UTC instant the call-back is due."""
-        received_at = _aware_utc(received_at)
-        clock_starts = (
-            calendar.next_opening(received_at) if self.starts == "next_opening" else received_at
-        )
         # Adding in UTC counts real elapsed hours, whatever the clocks do meanwhile.
-        return clock_starts + timedelta(hours=self.hours)
+        return self.clock_starts(received_at, calendar) + timedelta(hours=self.hours)
 
     def describe(self) -> str:
         """Say the timescale in plain words."""
@@ -81,6 +86,12 @@ class WorkingHours:
     def __post_init__(self) -> None:
         _require_positive_whole_number(self.hours, "hours")
 
+    counts_open_time = True
+
+    def clock_starts(self, received_at: datetime, calendar: WorkingCalendar) -> datetime:
+        """Return the UTC instant the clock starts: now if the office is open, else its opening."""
+        return calendar.next_opening(_aware_utc(received_at))
+
     def due_at(self, received_at: datetime, calendar: WorkingCalendar) -> datetime:
         """Return the UTC instant the call-back is due."""
         return calendar.add_working_time(_aware_utc(received_at), timedelta(hours=self.hours))
@@ -98,6 +109,12 @@ class WorkingDays:
 
     def __post_init__(self) -> None:
         _require_positive_whole_number(self.days, "days")
+
+    counts_open_time = True
+
+    def clock_starts(self, received_at: datetime, calendar: WorkingCalendar) -> datetime:
+        """Return the UTC instant the clock starts: now if the office is open, else its opening."""
+        return calendar.next_opening(_aware_utc(received_at))
 
     def due_at(self, received_at: datetime, calendar: WorkingCalendar) -> datetime:
         """Return the UTC instant the call-back is due."""

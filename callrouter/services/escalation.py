@@ -2,7 +2,8 @@
 
 Out of hours, with no practice manager on shift, a call-back the Emergency Duty Team covers is
 escalated to the EDT social worker on shift instead, who also sees on "my call-backs" every
-such call-back still waiting for cover. Each open task gets two timers (RQ scheduled jobs) when it is created: one at its warning time,
+such call-back still waiting for cover. Each open task gets two timers (RQ scheduled jobs)
+when it is created: one at its warning time (stored with it, counted as its timescale counts),
 one at its due time. The worker's sweep runs the same check over every open task each minute,
 so a lost timer or a dead worker delays an escalation by a minute at most and never drops it.
 """
@@ -35,10 +36,15 @@ TOLD_ROLES = frozenset({Role.PRACTICE_MANAGER, *PRODUCTION_RULES.out_of_hours_co
 
 def schedule_deadline_checks(uow: UnitOfWork, task: Task) -> None:
     """Ask for this task's deadline to be checked at its warning time and its due time."""
-    uow.enqueue_after_commit(
-        "check_task_deadline", task.id, at=warning_time(task.created_at, task.due_at, task.level)
-    )
+    uow.enqueue_after_commit("check_task_deadline", task.id, at=warning_at(task))
     uow.enqueue_after_commit("check_task_deadline", task.id, at=task.due_at)
+
+
+def warning_at(task: Task) -> datetime:
+    """When managers are told a task is at risk: as stored when it was made, or, for a task
+    made before that was stored, at a share of its clock time."""
+    return task.warn_at or warning_time(task.created_at, task.due_at, task.level,
+                                        urgent=bool(task.out_of_hours_cover))
 
 
 def check_deadlines(uow: UnitOfWork, now: datetime,
@@ -72,7 +78,7 @@ def check_deadlines(uow: UnitOfWork, now: datetime,
 def _due_escalation(task: Task, now: datetime) -> str | None:
     if now >= task.due_at:
         return "breach"
-    if now >= warning_time(task.created_at, task.due_at, task.level):
+    if now >= warning_at(task):
         return "at_risk"
     return None
 

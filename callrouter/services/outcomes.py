@@ -12,7 +12,8 @@ from callrouter.db.models import Contact, Message, Task
 from callrouter.domain.flows import Flow
 from callrouter.domain.phone import is_mobile, speakable
 from callrouter.domain.speech import fill, spoken_due_time, spoken_reference
-from callrouter.domain.timescales import parse_timescale
+from callrouter.domain.deadlines import warning_time
+from callrouter.domain.timescales import TimescalePolicy, parse_timescale
 from callrouter.domain.vocabulary import Outcome, Role
 from callrouter.services.escalation import schedule_deadline_checks
 from callrouter.services.unit_of_work import UnitOfWork
@@ -59,8 +60,19 @@ def open_contact(
 
 def due_time(flow: Flow, level: str | None, now: datetime) -> datetime:
     """Return when a call-back at this level, received now, is due under the flow's rules."""
-    timescale = parse_timescale(flow.level(level).get("timescale", "1 hour"))
-    return timescale.due_at(now, flow.calendar)
+    return _timescale(flow, level).due_at(now, flow.calendar)
+
+
+def _timescale(flow: Flow, level: str | None) -> TimescalePolicy:
+    return parse_timescale(flow.level(level).get("timescale", "1 hour"))
+
+
+def _warn_at(flow: Flow, task: Task) -> datetime:
+    """When managers are told this new task is at risk, counted the way its timescale counts."""
+    policy = _timescale(flow, task.level)
+    return warning_time(policy.clock_starts(task.created_at, flow.calendar), task.due_at,
+                        task.level, flow.calendar if policy.counts_open_time else None,
+                        urgent=task.out_of_hours_cover)
 
 
 def conclude(uow: UnitOfWork, contact: Contact, flow: Flow, node_id: str, now: datetime) -> str:
@@ -107,7 +119,7 @@ def create_callback(
         status="unallocated",
         created_at=now,
     )
-    return _open_task(uow, task)
+    return _open_task(uow, task, flow)
 
 
 def create_review(uow: UnitOfWork, contact: Contact, flow: Flow, now: datetime) -> Task:
@@ -127,11 +139,12 @@ def create_review(uow: UnitOfWork, contact: Contact, flow: Flow, now: datetime) 
         status="unallocated",
         created_at=now,
     )
-    return _open_task(uow, task)
+    return _open_task(uow, task, flow)
 
 
-def _open_task(uow: UnitOfWork, task: Task) -> Task:
+def _open_task(uow: UnitOfWork, task: Task, flow: Flow) -> Task:
     """Save a new task, then have it allocated and its deadline watched once committed."""
+    task.warn_at = _warn_at(flow, task)
     uow.session.add(task)
     uow.session.flush()
     uow.enqueue_after_commit("allocate_task", task.id)

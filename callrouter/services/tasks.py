@@ -18,13 +18,12 @@ from callrouter.domain.allocation import PRODUCTION_RULES, roles_able_to_take
 from callrouter.domain.console_access import ATTEMPT_OUTCOMES, Permission, allowed
 from callrouter.domain.deadlines import RetryPolicy
 from callrouter.domain.flows import Flow, FlowRegistry
-from callrouter.domain.vocabulary import Level, Role
+from callrouter.domain.vocabulary import Role
 from callrouter.services import allocation, audit, outcomes
-from callrouter.services.escalation import TOLD_ROLES
+from callrouter.services.escalation import TOLD_ROLES, warning_at
 from callrouter.services.unit_of_work import UnitOfWork
 
 OPEN_STATUSES = ("unallocated", "allocated")
-S47_AT_RISK = timedelta(minutes=15)
 RETRY_POLICY = RetryPolicy()
 RETRY_OUTCOMES = frozenset({"no_answer", "voicemail"})  # worth trying again; texted at the end
 
@@ -37,20 +36,21 @@ class TaskError(ValueError):
 class Urgency:
     state: str  # breached, at_risk, on_time
     seconds_left: int
+    risk_seconds: int  # how long before the deadline it turns at risk, for the page's clock
 
 
 def urgency(task: Task, now: datetime) -> Urgency:
     """Say whether a task has breached, is at risk, or is on time.
 
-    At risk: due within 15 minutes for a section 47 call-back, otherwise within the last quarter
-    of the time it was given.
+    At risk from the moment managers are told so (half-way through an s47's hour, three
+    quarters through other time, counted as the timescale counts it).
     """
     left = task.due_at - now
+    risk = int((task.due_at - warning_at(task)).total_seconds())
     if left <= timedelta(0):
-        return Urgency("breached", int(left.total_seconds()))
-    window = S47_AT_RISK if task.level == Level.S47 else (task.due_at - task.created_at) / 4
-    state = "at_risk" if left <= window else "on_time"
-    return Urgency(state, int(left.total_seconds()))
+        return Urgency("breached", int(left.total_seconds()), risk)
+    state = "at_risk" if now >= warning_at(task) else "on_time"
+    return Urgency(state, int(left.total_seconds()), risk)
 
 
 def staff_for(session: Session, user: User) -> Staff | None:

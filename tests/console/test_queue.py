@@ -12,19 +12,24 @@ from callrouter.services.tasks import urgency
 from tests.console.conftest import create_staff, create_task, csrf_of, get_page, sign_in
 
 
-def test_at_risk_is_15_minutes_for_s47_and_a_quarter_of_the_timescale_otherwise():
+def test_at_risk_from_when_managers_are_told_half_way_for_s47_three_quarters_otherwise():
     now = datetime.now(UTC)
-    s47 = Task(level="s47", created_at=now - timedelta(minutes=50),
-               due_at=now + timedelta(minutes=10))
+    s47 = Task(level="s47", created_at=now - timedelta(minutes=35),
+               due_at=now + timedelta(minutes=25))
     level2 = Task(level="level2", created_at=now - timedelta(hours=40),
                   due_at=now + timedelta(hours=8))
     late = Task(level="level2", created_at=now - timedelta(hours=49),
                 due_at=now - timedelta(hours=1))
-    assert urgency(s47, now).state == "at_risk"
+    assert urgency(s47, now).state == "at_risk"  # told at 30 minutes
+    assert urgency(s47, now).risk_seconds == 30 * 60
     assert urgency(level2, now).state == "at_risk"  # 8 h left of 48: within the last 12
     assert urgency(Task(level="level2", created_at=now, due_at=now + timedelta(hours=48)),
                    now).state == "on_time"
     assert urgency(late, now).state == "breached"
+    # Working time: the warning stored with the task, not a share of the clock, decides.
+    weekend = Task(level="out_of_hours", created_at=now - timedelta(hours=60),
+                   due_at=now + timedelta(hours=4), warn_at=now + timedelta(hours=1))
+    assert urgency(weekend, now).state == "on_time"
 
 
 def test_the_queue_shows_levels_holders_and_risk(client, db, manager, social_worker_staff):

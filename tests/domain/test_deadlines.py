@@ -61,3 +61,24 @@ def test_a_level_the_edt_covers_is_retried_at_night_like_section_47():
                                "domestic_abuse_high") == datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
     assert policy.next_attempt(night, night + timedelta(minutes=40), 1, "domestic_abuse_high",
                                urgent=True) == night + timedelta(minutes=13, seconds=20)
+
+
+def test_working_time_warns_at_three_quarters_of_the_open_time_not_of_the_clock():
+    from callrouter.domain.calendar import WorkingCalendar
+    from callrouter.domain.timescales import WorkingHours
+
+    office = WorkingCalendar.from_dict({"hours": {
+        "mon": "09:00-17:00", "tue": "09:00-17:00", "wed": "09:00-17:00",
+        "thu": "09:00-17:00", "fri": "09:00-16:30"}})
+    friday_night = datetime(2026, 11, 27, 18, 0, tzinfo=UTC)
+    due = WorkingHours(4).due_at(friday_night, office)
+    assert due == datetime(2026, 11, 30, 13, 0, tzinfo=UTC)  # Monday 13:00
+    # Three of the four open hours gone: Monday at noon, not Sunday evening.
+    assert warning_time(friday_night, due, "out_of_hours", office) == \
+        datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+    assert warning_time(friday_night, due, "out_of_hours") < datetime(2026, 11, 30, tzinfo=UTC)
+
+
+def test_a_level_the_edt_covers_warns_half_way_like_section_47():
+    assert warning_time(T, T + timedelta(hours=1), "domestic_abuse_high", urgent=True) == \
+        T + timedelta(minutes=30)

@@ -138,3 +138,25 @@ def test_a_timer_never_fires_before_a_deadline_with_a_fraction_of_a_second(redis
     [job_id] = [j for j in registry.get_job_ids() if j.startswith("check_task_deadline-99-")]
     assert registry.get_scheduled_time(job_id) == CREATED + timedelta(hours=1, seconds=1)
     assert not_before(CREATED) == CREATED
+
+
+def test_a_message_left_on_friday_night_is_not_escalated_over_the_weekend(runtime):
+    from callrouter.db.models import Contact
+    from callrouter.services.outcomes import create_callback
+
+    friday_night = datetime(2026, 11, 27, 18, 0, tzinfo=UTC)
+    lancashire = runtime.flows.flows["lancashire"]  # out_of_hours: 4 working hours
+    with runtime.unit_of_work(NoDispatcher()) as uow:
+        contact = Contact(reference="WKND01", flow_name="lancashire", channel="phone",
+                          answers={"callback_number": "+447400123456"},
+                          created_at=friday_night, updated_at=friday_night)
+        uow.session.add(contact)
+        task = create_callback(uow, contact, lancashire, "out_of_hours", friday_night)
+        uow.commit()
+        task_id, due, warn = task.id, task.due_at, task.warn_at
+    monday_noon = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+    assert (due, warn) == (datetime(2026, 11, 30, 13, 0, tzinfo=UTC), monday_noon)
+
+    assert _check(runtime, datetime(2026, 11, 29, 20, 15, tzinfo=UTC)) == []  # Sunday night
+    assert _check(runtime, datetime(2026, 11, 30, 9, 0, tzinfo=UTC)) == []  # opening
+    assert _check(runtime, monday_noon) == [(task_id, "at_risk")]

@@ -19,7 +19,7 @@ import yaml
 
 from callrouter.domain.calendar import WorkingCalendar
 from callrouter.domain.flow_schema import FLOW_SCHEMA
-from callrouter.domain.timescales import ClockHours, parse_timescale
+from callrouter.domain.timescales import DEFAULT_TIMESCALE, ClockHours, parse_timescale
 from callrouter.domain.vocabulary import Role
 
 # Speech rate assumed for timing: 2.5 words a second (150 a minute), about the pace of the
@@ -392,16 +392,17 @@ def _uncovered_short_levels(spec: dict) -> Iterator[Problem]:
     for name, rules in spec["levels"].items():
         if "role" not in rules or rules.get("out_of_hours_cover"):
             continue
-        policy = parse_timescale(rules.get("timescale", "24 hours"))
+        policy = parse_timescale(rules.get("timescale", DEFAULT_TIMESCALE))
         runs_out_overnight = (
             isinstance(policy, ClockHours)
             and policy.starts == "immediately"
             and policy.hours * 60 < closed
         )
         if runs_out_overnight:
+            timescale = rules.get("timescale", DEFAULT_TIMESCALE)
             yield Problem(
                 f"levels.{name}",
-                f"a call-back due {rules['timescale']} after the call, but the office shuts "
+                f"a call-back due {timescale} after the call, but the office shuts "
                 f"for at least {closed // 60} hours: one asked for after hours breaches "
                 "before anyone at the front door can make it. Set out_of_hours_cover: true "
                 "if the Emergency Duty Team should make it",

@@ -230,6 +230,9 @@ def parse_rota(text: str) -> Rota:
     header = [name.strip().lower() for name in (reader.fieldnames or [])]
     if not header:
         raise RotaError(1, "the rota is empty; the first line must name the columns " + _columns())
+    twice = sorted({column for column in header if column and header.count(column) > 1})
+    if twice:  # the csv module would silently keep the last of them
+        raise RotaError(1, f"column(s) {', '.join(twice)} named twice; expected {_columns()}")
     missing = [column for column in COLUMNS if column not in header]
     if missing:
         raise RotaError(1, f"missing column(s) {', '.join(missing)}; expected {_columns()}")

@@ -126,6 +126,8 @@ class WorkingDays:
 
 
 TimescalePolicy = ClockHours | WorkingHours | WorkingDays
+# A level that gives a role but no timescale: the call-back is owed within the hour.
+DEFAULT_TIMESCALE = "1 hour"
 
 _TIMESCALE_PATTERN = re.compile(
     r"""^\s*(?:within\s+)?

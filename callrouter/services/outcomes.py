@@ -13,7 +13,7 @@ from callrouter.domain.flows import Flow
 from callrouter.domain.phone import is_mobile, speakable
 from callrouter.domain.speech import fill, spoken_due_time, spoken_reference
 from callrouter.domain.deadlines import warning_time
-from callrouter.domain.timescales import TimescalePolicy, parse_timescale
+from callrouter.domain.timescales import DEFAULT_TIMESCALE, TimescalePolicy, parse_timescale
 from callrouter.domain.vocabulary import Outcome, Role
 from callrouter.services.escalation import schedule_deadline_checks
 from callrouter.services.unit_of_work import UnitOfWork
@@ -64,7 +64,7 @@ def due_time(flow: Flow, level: str | None, now: datetime) -> datetime:
 
 
 def _timescale(flow: Flow, level: str | None) -> TimescalePolicy:
-    return parse_timescale(flow.level(level).get("timescale", "1 hour"))
+    return parse_timescale(flow.level(level).get("timescale", DEFAULT_TIMESCALE))
 
 
 def _warn_at(flow: Flow, task: Task) -> datetime:

@@ -235,3 +235,9 @@ def test_shifts_between_refuses_a_time_without_a_zone():
 
     with pytest.raises(ValueError, match="timezone-aware"):
         parsed.shifts_between(datetime(2025, 11, 3), utc(2025, 11, 4))
+
+
+def test_a_column_named_twice_is_an_error_not_a_silent_choice():
+    with pytest.raises(RotaError, match="rota line 1: column.s. start named twice"):
+        parse_rota("staff_ref,name,role,team,skills,date,weekday,start,end,start\n"
+                   "SW01,A,social_worker,t,,,Mon,09:00,17:00,10:00\n")

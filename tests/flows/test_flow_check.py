@@ -157,6 +157,15 @@ def test_a_short_clock_hour_level_without_out_of_hours_cover_is_warned_of_not_re
     assert "warning: levels.s47: a call-back due 1 hour after the call" in capsys.readouterr().out
 
 
+def test_a_level_with_a_role_and_no_timescale_is_checked_as_the_hour_it_is_given():
+    def no_timescale(spec):
+        spec["levels"]["public_concern"].pop("timescale")
+
+    warnings = check_spec(broken(no_timescale)).warnings
+    assert [warning.where for warning in warnings] == ["levels.public_concern"]
+    assert "a call-back due 1 hour after the call" in str(warnings[0])
+
+
 def test_no_warning_where_the_clock_starts_at_the_next_opening_or_outlasts_the_night():
     def relax(spec):
         spec["levels"]["s47"].pop("out_of_hours_cover")

@@ -2,7 +2,8 @@
 
 The CSV has one row per shift pattern: `staff_ref,name,role,team,skills,date,weekday,start,end`.
 Exactly one of `date` (YYYY-MM-DD, a one-off shift) or `weekday` (Mon..Sun, every week) is
-filled. Times are Europe/London wall-clock HH:MM; an end at or before the start means the shift
+filled. A dated row with no start and no end is a day off: none of that person's shifts starts
+that date (annual leave, a bank holiday, sickness known in advance). Times are Europe/London wall-clock HH:MM; an end at or before the start means the shift
 runs past midnight, and an end of 24:00 means midnight at the close of the day. Shifts come out
 as aware UTC datetimes, so a night shift across a clock change lasts its real length.
 """
@@ -71,9 +72,12 @@ class ShiftPattern:
     on_date: date | None
     weekday: int | None  # Monday is 0, as date.weekday() counts
     line: int
+    day_off: bool = False  # no shift of this person starts on on_date
 
     def occurs_on(self, day: date) -> bool:
         """Say whether this pattern starts a shift on this local date."""
+        if self.day_off:
+            return False
         if self.on_date is not None:
             return self.on_date == day
         return self.weekday == day.weekday()
@@ -117,10 +121,11 @@ class Rota:
         first_day = start_utc.astimezone(LONDON).date() - timedelta(days=1)
         last_day = end_utc.astimezone(LONDON).date()
         shifts: list[Shift] = []
+        days_off = {(p.staff_ref, p.on_date) for p in self.patterns if p.day_off}
         day = first_day
         while day <= last_day:
             for pattern in self.patterns:
-                if pattern.occurs_on(day):
+                if pattern.occurs_on(day) and (pattern.staff_ref, day) not in days_off:
                     shift = pattern.shift_starting_on(day)
                     if shift.ends_at > start_utc and shift.starts_at < end_utc:
                         shifts.append(shift)
@@ -254,7 +259,7 @@ def parse_rota(text: str) -> Rota:
                 f"from line {earlier[1]}; every row for one person must agree",
             )
         patterns.append(pattern)
-    if not patterns:
+    if not any(not pattern.day_off for pattern in patterns):
         raise RotaError(reader.line_num or 1, "the rota has no shifts")
     return Rota(tuple(member for member, _ in staff.values()), tuple(patterns))
 
@@ -293,6 +298,10 @@ def _parse_row(row: dict[str | None, object], line: int) -> tuple[StaffMember, S
         skills=_parse_skills(cell["skills"], line),
     )
     on_date, weekday = _parse_when(cell["date"], cell["weekday"], line)
+    if not cell["start"] and not cell["end"]:
+        if on_date is None:
+            raise RotaError(line, "a day off (no start and no end) needs a date, not a weekday")
+        return member, ShiftPattern(ref, 0, 0, on_date, None, line, day_off=True)
     start = _parse_clock(cell["start"], "start", line, allow_midnight_end=False)
     end = _parse_clock(cell["end"], "end", line, allow_midnight_end=True)
     return member, ShiftPattern(ref, start, end, on_date, weekday, line)

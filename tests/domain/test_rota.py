@@ -241,3 +241,25 @@ def test_a_column_named_twice_is_an_error_not_a_silent_choice():
     with pytest.raises(RotaError, match="rota line 1: column.s. start named twice"):
         parse_rota("staff_ref,name,role,team,skills,date,weekday,start,end,start\n"
                    "SW01,A,social_worker,t,,,Mon,09:00,17:00,10:00\n")
+
+
+def test_a_dated_row_with_no_times_is_a_day_off_from_every_shift_starting_that_day():
+    parsed = rota(
+        "SW01,A,social_worker,t,,,Fri,09:00,17:00",
+        "SW01,A,social_worker,t,,,Thu,22:00,07:00",
+        "SW01,A,social_worker,t,,2027-03-26,,,",  # Good Friday
+        "SW02,B,social_worker,t,,,Fri,09:00,17:00",
+    )
+    good_friday_noon = datetime(2027, 3, 26, 12, 0, tzinfo=UTC)
+    assert [s.staff_ref for s in parsed.on_shift_at(good_friday_noon)] == ["SW02"]
+    # The night that began the day before still runs into the morning.
+    assert [s.staff_ref for s in parsed.on_shift_at(good_friday_noon.replace(hour=6))] == ["SW01"]
+    assert [s.staff_ref for s in parsed.on_shift_at(good_friday_noon + timedelta(days=7))] == [
+        "SW01", "SW02"]
+
+
+def test_a_day_off_needs_a_date_and_a_rota_of_days_off_has_no_shifts():
+    with pytest.raises(RotaError, match="rota line 2: a day off .* needs a date"):
+        rota("SW01,A,social_worker,t,,,Fri,,")
+    with pytest.raises(RotaError, match="no shifts"):
+        rota("SW01,A,social_worker,t,,2027-03-26,,,")

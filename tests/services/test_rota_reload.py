@@ -296,3 +296,16 @@ def test_callrouter_run_with_an_unreadable_staff_file_says_why_and_starts_nothin
     err = capsys.readouterr().err
     assert "STAFF_FILE rota line 2: not UTF-8 text" in err and "Traceback" not in err
     assert started == [] and stored(runtime) == []
+
+
+def test_a_day_off_added_to_the_rota_takes_that_shift_out_at_the_next_reload(runtime):
+    load(runtime, csv(ann("Wed", "09:00", "17:00"), bob("Wed", "09:00", "17:00")), MORNING)
+    wednesday = utc(2026, 6, 3, 8, 0)  # 09:00 in London
+    assert {ref for ref, starts, _ in stored(runtime) if starts == wednesday} == {"SW01", "SW02"}
+
+    # Ann is off sick tomorrow: the rota manager adds a dated row with no times.
+    load(runtime, csv(ann("Wed", "09:00", "17:00"), ann("2026-06-03", "", ""),
+                      bob("Wed", "09:00", "17:00")), NOW)
+    assert {ref for ref, starts, _ in stored(runtime) if starts == wednesday} == {"SW02"}
+    assert any(ref == "SW01" and starts == wednesday + timedelta(days=7)
+               for ref, starts, _ in stored(runtime))

@@ -121,7 +121,7 @@ def _task_for_me(task_id: int) -> Task:
     user = security.current_user()
     staff = tasks.staff_for(work.session, user)
     mine = staff is not None and task.assignee_id == staff.id
-    if not may_open_task(user.role, task.role, mine):
+    if not (may_open_task(user.role, task.role, mine) or tasks.covers(staff, task)):
         abort(403)
     return task
 
@@ -159,8 +159,8 @@ def task(task_id: int):
         closed_by=tasks.closed_by(work.session, found),
         max_attempts=tasks.RETRY_POLICY.max_attempts,
         may_take=found.status == "unallocated" and staff is not None
-        and staff in tasks.eligible_staff(work.session, found),
-        works=mine or manager,
+        and allocation.could_take(staff, found),
+        works=mine or manager or tasks.covers(staff, found),
         texts=messages.texts_for_contact(work.session, found.contact_id),
     )
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import case, func, or_, select, update
 
-from callrouter.db.console_models import TaskReallocation
+from callrouter.db.console_models import TaskAttempt, TaskReallocation
 from callrouter.db.models import AllocatorLock, DialLock, Shift, Staff, Task
 from callrouter.domain.allocation import (
     PRODUCTION_RULES,
@@ -25,6 +25,7 @@ from callrouter.domain.allocation import (
     Candidate,
     OpenTask,
     ReleaseReason,
+    could_ever_take,
     explain_unplaced,
     plan_assignments,
     reallocation_needed,
@@ -144,7 +145,7 @@ def release_unreachable_holders(uow: UnitOfWork, now: datetime,
     held = session.scalars(
         select(Task).where(Task.status == "allocated", Task.assignee_id.is_not(None))
     ).all()
-    held = [task for task in held if task.id not in dialling]
+    held = [task for task in held if task.id not in dialling | _reached(uow)]
     if not held:
         uow.commit()
         return []
@@ -186,6 +187,18 @@ def release_unreachable_holders(uow: UnitOfWork, now: datetime,
         session.expire(task)  # the updates above went round the ORM
     uow.commit()
     return released
+
+
+def _reached(uow: UnitOfWork) -> set[int]:
+    """Held tasks whose holder has reached the caller: only the write-up is left, theirs to do
+    after their shift too; given to someone else, the caller would be rung again."""
+    return set(uow.session.scalars(
+        select(TaskAttempt.task_id).join(Task, Task.id == TaskAttempt.task_id).where(
+            Task.status == "allocated", TaskAttempt.outcome == "reached",
+            TaskAttempt.staff_id == Task.assignee_id,
+            TaskAttempt.created_at >= Task.allocated_at,
+        )
+    ))
 
 
 TASK_COLUMNS = (Task.id, Task.role, Task.level, Task.skill, Task.due_at, Task.created_at,
@@ -260,7 +273,7 @@ def everyone_as_candidates(uow: UnitOfWork, now: datetime,
         candidates.append(Candidate(
             id=str(staff.id),
             role=Role(staff.role),
-            skills=frozenset(SKILLS[skill] for skill in staff.skill_set if skill in SKILLS),
+            skills=_skills_of(staff),
             shift_ends_at=stretch[1] if stretch else now,
             open_task_count=loads.get(staff.id, 0),
             available=stretch is not None
@@ -268,6 +281,24 @@ def everyone_as_candidates(uow: UnitOfWork, now: datetime,
             taken_this_shift=taken.get(staff.id, 0),
         ))
     return candidates
+
+
+def _skills_of(staff: Staff) -> frozenset[Skill]:
+    return frozenset(SKILLS[skill] for skill in staff.skill_set if skill in SKILLS)
+
+
+@dataclass(frozen=True)
+class _Person:
+    role: Role
+    skills: frozenset[Skill]
+
+
+def could_take(staff: Staff, task: Task, rules: AllocationRules = DEFAULT_RULES) -> bool:
+    """Say whether this person's role and skills let them make this call-back at all: as its
+    role (with its skill), standing in, or covering it for the EDT, as the allocator reads them."""
+    person = _Person(Role(staff.role), _skills_of(staff))
+    return could_ever_take(person, _open_task(task, rules), rules.stand_ins,
+                           rules.out_of_hours_cover)
 
 
 def availability_now(staff: Staff, stretch_began: datetime | None, now: datetime) -> str:

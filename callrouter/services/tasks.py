@@ -205,14 +205,23 @@ def _same(column, value):
     return column.is_(None) if value is None else column == value
 
 
+def covers(staff: Staff | None, task: Task) -> bool:
+    """Say whether this person works the task for the Emergency Duty Team: an EDT social worker,
+    on a call-back (or review) whose level the EDT covers. Told of it out of hours, they must be
+    able to act on it, even while a front-door worker who has gone home still holds it."""
+    return (staff is not None and bool(task.out_of_hours_cover)
+            and staff.role in PRODUCTION_RULES.out_of_hours_cover)
+
+
 def may_work(uow: UnitOfWork, task: Task, user: User, now: datetime, doing: str) -> None:
-    """Refuse anyone but the holder or a practice manager, or anyone while another person
-    is on a call to this caller: whoever works a call-back is the one who rang."""
+    """Refuse anyone but the holder, a practice manager or (for what it covers) the EDT, or
+    anyone while another person is on a call to this caller: whoever works a call-back is
+    the one who rang."""
     from callrouter.services.dialling import someone_else_dialling  # it imports this module
 
     staff = staff_for(uow.session, user)
     holds = staff is not None and task.assignee_id == staff.id
-    if not (holds or allowed(user.role, Permission.MANAGE_QUEUE)):
+    if not (holds or allowed(user.role, Permission.MANAGE_QUEUE) or covers(staff, task)):
         if task.status == "unallocated":
             raise TaskError(f"Nobody holds this call-back. Take it before you {doing}.")
         raise TaskError(f"Only {task.assignee.name if task.assignee else 'its holder'}, who "
@@ -378,8 +387,9 @@ def reallocate(uow: UnitOfWork, task: Task, user: User, staff_id: int, reason: s
 def take(uow: UnitOfWork, task: Task, user: User, now: datetime) -> None:
     """Take a call-back nobody holds for myself, as the allocator would have given it me.
 
-    Open to anyone on shift and not away or signed off whose role can make it (an EDT social
-    worker for what the EDT covers, a practice manager standing in): the allocator gives work
+    Open to anyone on shift and not away or signed off whose role and skills fit it, as the
+    allocator reads them (an EDT social worker for what the EDT covers, whatever its skill; a
+    practice manager standing in): the allocator gives work
     out a minute at a time, and someone who sees an urgent call-back waiting should not wait.
     """
     _open(task)
@@ -392,8 +402,8 @@ def take(uow: UnitOfWork, task: Task, user: User, now: datetime) -> None:
     if task.status != "unallocated":
         raise TaskError(f"{task.assignee.name if task.assignee else 'Someone else'} already "
                         "holds this call-back")
-    if staff not in eligible_staff(uow.session, task):
-        raise TaskError("Your role cannot make this call-back")
+    if not allocation.could_take(staff, task):
+        raise TaskError("Your role and skills do not fit this call-back")
     if not allocation.on_shift_now(uow, staff.id, now):
         raise TaskError("You are not on shift now, so you cannot take a call-back")
     if allocation.current_availability(uow, [staff], now)[staff.id] in ("away", "off"):

@@ -86,7 +86,7 @@ def test_the_task_page_offers_take_only_while_nobody_holds_it(
     ("held", "Sam Worker already holds this call-back"),
     ("off shift", "You are not on shift now"),
     ("away", "You are marked away or signed off"),
-    ("wrong role", "Your role cannot make this call-back"),
+    ("wrong role", "Your role and skills do not fit this call-back"),
     ("closed", "This call-back is already closed"),
 ])
 def test_a_take_that_cannot_be_done_says_why_and_writes_nothing(
@@ -166,3 +166,49 @@ def test_front_door_social_workers_have_neither_list(client, db, social_worker):
     assert soup.select_one("#escalated-to-you") is None
     assert soup.select_one("#waiting-for-cover") is None
     assert "escalated_rows" not in client.get("/console/callbacks.json").json
+
+
+def test_the_edt_works_an_escalated_call_back_a_front_door_worker_still_holds(
+        client, db, edt, social_worker_staff):
+    task = create_task(db, assignee=social_worker_staff, reference="HELD47",
+                       due_in=timedelta(minutes=20), out_of_hours_cover=True)
+    sign_in(client, edt)
+    page = get_page(client, f"/console/tasks/{task.id}")
+    assert page.select_one("#not-yours") is None
+    assert page.select_one("#start-call") and page.select_one("#record-attempt")
+    post_form(client, f"/console/tasks/{task.id}/start-call", {},
+              csrf_from=f"/console/tasks/{task.id}")
+    post_form(client, f"/console/tasks/{task.id}/attempts",
+              {"outcome": "reached", "attempts_seen": "0"}, csrf_from=f"/console/tasks/{task.id}")
+    post_form(client, f"/console/tasks/{task.id}/complete", {},
+              csrf_from=f"/console/tasks/{task.id}")
+    db.expire_all()
+    done = db.get(Task, task.id)
+    assert (done.status, done.attempt_count) == ("completed", 1)
+
+
+def test_the_edt_opens_and_takes_a_covered_review_from_its_list(client, db, edt):
+    review = create_task(db, role="practice_manager", reference="REVU47",
+                         out_of_hours_cover=True)
+    review.kind = "review"
+    db.commit()
+    sign_in(client, edt)
+    row = get_page(client, "/console/callbacks").select_one(
+        f'#waiting-rows tr[data-task-id="{review.id}"]')
+    assert get_page(client, row.a["href"]).select_one("#take")
+    post_form(client, f"/console/tasks/{review.id}/take", {}, csrf_from="/console/callbacks")
+    db.expire_all()
+    assert db.get(Task, review.id).assignee_id == staff_called(db, "ed1").id
+
+
+def test_take_needs_the_skill_the_allocator_would_ask_for(client, db, social_worker):
+    task = create_task(db, reference="DAHIGH")
+    task.skill = "domestic_abuse"
+    db.commit()
+    sign_in(client, social_worker)
+    assert get_page(client, f"/console/tasks/{task.id}").select_one("#take") is None
+    post_form(client, f"/console/tasks/{task.id}/take", {}, csrf_from="/console/callbacks")
+    assert "Your role and skills do not fit" in get_page(client, f"/console/tasks/{task.id}") \
+        .get_text()
+    db.expire_all()
+    assert db.get(Task, task.id).status == "unallocated"

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from callrouter.db.console_models import TaskReallocation, User
+from callrouter.db.console_models import TaskAttempt, TaskReallocation, User
 from callrouter.db.models import DialLock, Shift, Staff, Task
 from callrouter.services.allocation import (
     AllocationRules,
@@ -394,6 +394,24 @@ def test_a_holder_who_signed_off_mid_call_keeps_the_task_until_the_dial_lock_goe
         assert release_unreachable_holders(uow, NOW) == []  # still on the phone
     with _uow(runtime) as uow:
         assert release_unreachable_holders(uow, NOW + timedelta(minutes=6)) == [task_id]
+
+
+def test_a_holder_who_reached_the_caller_keeps_the_task_to_complete_after_signing_off(runtime):
+    with _uow(runtime) as uow:
+        holder = create_staff(uow, "sw-1", "social_worker", starts=NOW - timedelta(hours=8),
+                              hours=7.9)
+        create_staff(uow, "sw-2", "social_worker", starts=EARLIER)
+        task = create_task(uow, created=EARLIER, status="allocated", assignee=holder)
+        task.allocated_at = EARLIER
+        # Reached just before her shift ended; the attempt let go of the dial lock.
+        uow.session.add(TaskAttempt(task_id=task.id, staff_id=holder.id, outcome="reached",
+                                    created_at=NOW - timedelta(minutes=7)))
+        uow.commit()
+        task_id = task.id
+
+    with _uow(runtime) as uow:
+        assert release_unreachable_holders(uow, NOW + timedelta(minutes=30)) == []
+    assert _holder(runtime, task_id) == ("allocated", "sw-1")
 
 
 def test_a_holder_whose_page_keeps_a_long_call_alive_keeps_the_task_past_sign_off(runtime):

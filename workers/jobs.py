@@ -11,6 +11,8 @@ from workers.context import current
 log = logging.getLogger(__name__)
 
 STALE_CALL_AFTER = timedelta(hours=2)
+# A transfer's Dial report comes seconds after the call ends; one not come by then never will.
+TRANSFER_REPORT_WAIT = timedelta(minutes=5)
 
 
 def _now() -> datetime:
@@ -48,7 +50,9 @@ def sweep() -> dict[str, int]:
     context = current()
     now = _now()
     with context.runtime.unit_of_work(context.dispatcher) as uow:
-        closed = context.runtime.calls(context.dispatcher).close_stale(now - STALE_CALL_AFTER)
+        calls = context.runtime.calls(context.dispatcher)
+        closed = calls.close_stale(now - STALE_CALL_AFTER)
+        settled = calls.settle_transfers(now - TRANSFER_REPORT_WAIT)
         escalated = escalation.check_deadlines(uow, now)
         released = allocation.release_unreachable_holders(uow, now)
         allocated = allocation.allocate_pending(uow, now)
@@ -58,6 +62,7 @@ def sweep() -> dict[str, int]:
         context.dispatcher.enqueue("send_message", message_id)
     summary = {
         "closed_calls": len(closed),
+        "unreported_transfers": len(settled),
         "escalations": len(escalated),
         "released": len(released),
         "allocated": len(allocated),

@@ -170,10 +170,33 @@ class CallService:
             uow.commit()
         return closed
 
+    def settle_transfers(self, older_than: datetime) -> list[int]:
+        """Treat a transfer whose Dial report never came as unanswered, so nothing is lost."""
+        settled = []
+        with self.unit_of_work() as uow:
+            waiting = uow.session.scalars(
+                select(Contact).where(
+                    Contact.status == "closed", Contact.outcome.is_(None),
+                    Contact.redirected_to.is_not(None), Contact.closed_at < older_than,
+                )
+            ).all()
+            for contact in waiting:
+                flow = self.flows.get(contact.flow_name)
+                outcomes.close_unfinished(uow, contact, flow,
+                                          usable_caller_id(contact.from_number), self._clock())
+                settled.append(contact.id)
+            uow.commit()
+        return settled
+
     def _close(self, uow: UnitOfWork, contact: Contact) -> None:
         now = self._clock()
-        flow = self.flows.get(contact.flow_name)
-        outcomes.close_unfinished(uow, contact, flow, usable_caller_id(contact.from_number), now)
+        # Put through to a team, the Dial's own report says whether anyone answered, and Twilio
+        # may tell us the call ended before it: leave it to that report (or, if it never comes,
+        # to settle_transfers), so a caller the team spoke to is not owed a call-back too.
+        if contact.redirected_to is None or contact.outcome is not None:
+            flow = self.flows.get(contact.flow_name)
+            outcomes.close_unfinished(uow, contact, flow, usable_caller_id(contact.from_number),
+                                      now)
         contact.status = "closed"
         contact.closed_at = now
         contact.updated_at = now

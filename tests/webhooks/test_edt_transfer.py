@@ -42,3 +42,38 @@ def test_an_answered_transfer_to_the_edt_leaves_no_call_back(dial, db, runtime):
         phone.transfer_result("completed")
     assert db.scalar(select(Contact)).outcome == "redirected"
     assert db.scalar(select(Task)) is None
+
+
+@pytest.mark.parametrize("dial_status", ["completed", "no-answer"])
+def test_when_the_calls_end_is_reported_before_the_transfers_result_the_result_decides(
+        dial, db, runtime, dial_status):
+    with freeze_time(SATURDAY_NIGHT):
+        phone = dial(called=runtime.flows.flows["lancashire"].numbers[0])
+        phone.ring()
+        phone.press("1")
+        phone.hang_up("completed")  # Twilio's status callback first
+        assert db.scalar(select(Task)) is None  # nothing decided yet
+        phone.transfer_result(dial_status)
+    db.expire_all()
+    task = db.scalar(select(Task))
+    if dial_status == "completed":  # the EDT answered: nothing owed
+        assert task is None and db.scalar(select(Contact)).outcome == "redirected"
+    else:
+        assert (task.level, task.out_of_hours_cover) == ("s47", True)
+
+
+def test_a_transfer_whose_result_never_comes_is_kept_as_unanswered(dial, db, runtime):
+    from callrouter.services.unit_of_work import NoDispatcher
+
+    with freeze_time(SATURDAY_NIGHT):
+        phone = dial(called=runtime.flows.flows["lancashire"].numbers[0])
+        phone.ring()
+        phone.press("1")
+        phone.hang_up("completed")
+    calls = runtime.calls(NoDispatcher())
+    assert calls.settle_transfers(SATURDAY_NIGHT - timedelta(minutes=1)) == []
+    with freeze_time(SATURDAY_NIGHT + timedelta(minutes=6)):
+        assert len(calls.settle_transfers(SATURDAY_NIGHT + timedelta(minutes=1))) == 1
+    db.expire_all()
+    task = db.scalar(select(Task))
+    assert (task.kind, task.level, task.out_of_hours_cover) == ("callback", "s47", True)

@@ -37,6 +37,25 @@ def main(argv: list[str] | None = None) -> int:
     return args.handler(args) or 0
 
 
+STAFF_LOAD_DESCRIPTION = """\
+Load staff and shifts from rota CSV files kept apart (the front door's, the EDT's),
+joined into one rota; a staff_ref in two files must be the same person in both.
+
+The shifts of the people the files name follow them for the next two weeks: shifts
+not yet begun are changed, removed or added to match, and a shift under way that the
+rota no longer has ends now. Everyone the files do not name is left alone, so
+  callrouter staff load edt.csv
+changes only the EDT's people, and the front door's shifts stand.
+
+To take someone off the rota for good, remove their rows and load every file with
+--replace-all: the files are then the whole rota, and anyone in none of them loses
+their shifts not yet begun (a shift under way ends now):
+  callrouter staff load --replace-all front-door.csv edt.csv
+
+A file that cannot be read or parsed loads nothing; the error names the file and line.
+STAFF_FILE (several files joined with '+') is always loaded as the whole rota."""
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="callrouter", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -69,8 +88,15 @@ def _parser() -> argparse.ArgumentParser:
 
     staff = commands.add_parser("staff", help="staff and rotas")
     staff_commands = staff.add_subparsers(dest="staff_command", required=True)
-    load = staff_commands.add_parser("load", help="load staff and shifts from a rota CSV")
-    load.add_argument("file", type=Path)
+    load = staff_commands.add_parser(
+        "load", help="load staff and shifts from rota CSV files",
+        description=STAFF_LOAD_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    load.add_argument("files", nargs="+", type=Path, metavar="FILE",
+                      help="a rota CSV; several are joined into one rota")
+    load.add_argument("--replace-all", action="store_true",
+                      help="the files are the whole rota: people in none of them lose their "
+                           "shifts not yet begun, and a shift under way ends now")
     load.set_defaults(handler=load_staff)
 
     commands.add_parser("simulate", help="simulate a week at a front door", add_help=False
@@ -223,12 +249,12 @@ def _refresh_rota(settings: Settings) -> None:
     from sqlalchemy import select
 
     from callrouter.db.models import Staff
-    from callrouter.services.staff import DEMO_TEAM, load_rota_file
+    from callrouter.services.staff import DEMO_TEAM, load_rota_file, load_staff_file
     from callrouter.services.unit_of_work import NoDispatcher
 
     with _runtime(settings) as runtime, runtime.unit_of_work(NoDispatcher()) as uow:
-        if settings.staff_file:
-            load_rota_file(uow, settings.staff_file, datetime.now(UTC))
+        if settings.staff_file:  # the whole rota: one file, or several joined with '+'
+            load_staff_file(uow, settings.staff_file, datetime.now(UTC))
         elif uow.session.scalar(select(Staff.id).where(Staff.ref.like("demo-%")).limit(1)):
             load_rota_file(uow, DEMO_TEAM, datetime.now(UTC))
 
@@ -237,12 +263,12 @@ def _load_staff_if_empty(settings: Settings) -> None:
     from sqlalchemy import func, select
 
     from callrouter.db.models import Staff
-    from callrouter.services.staff import DEMO_TEAM, load_rota_file
+    from callrouter.services.staff import DEMO_TEAM, load_rota_file, load_staff_file
     from callrouter.services.unit_of_work import NoDispatcher
 
     with _runtime(settings) as runtime, runtime.unit_of_work(NoDispatcher()) as uow:
-        if settings.staff_file:
-            load_rota_file(uow, settings.staff_file, datetime.now(UTC))
+        if settings.staff_file:  # the whole rota: one file, or several joined with '+'
+            load_staff_file(uow, settings.staff_file, datetime.now(UTC))
         elif not uow.session.scalar(select(func.count()).select_from(Staff)):
             load_rota_file(uow, DEMO_TEAM, datetime.now(UTC))
             log.info("loaded the demo team (fictional names) on a round-the-clock demo rota")
@@ -372,18 +398,21 @@ def export(_args=None) -> int:
 
 
 def load_staff(args) -> int:
-    """Load staff and shifts from a rota CSV."""
+    """Load staff and shifts from rota CSV files joined as one (see STAFF_LOAD_DESCRIPTION)."""
     from callrouter.domain.rota import RotaError
-    from callrouter.services.staff import load_rota_file
+    from callrouter.services.staff import load_rota_files
     from callrouter.services.unit_of_work import NoDispatcher
 
     try:
         with _runtime() as runtime, runtime.unit_of_work(NoDispatcher()) as uow:
-            added = load_rota_file(uow, args.file, datetime.now(UTC))
+            added = load_rota_files(uow, args.files, datetime.now(UTC),
+                                    replace_all=args.replace_all)
     except RotaError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {error}; nothing was loaded", file=sys.stderr)
         return 2
-    print(f"loaded {args.file}: {added} new shifts")
+    files = " + ".join(str(path) for path in args.files)
+    whole = " as the whole rota" if args.replace_all else ""
+    print(f"loaded {files}{whole}: {added} new shifts")
     return 0
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -15,7 +16,15 @@ from sqlalchemy import func, select
 from callrouter.db.console_models import User
 from callrouter.db.models import Shift, Staff, Task
 from callrouter.domain.console_access import Permission, allowed
-from callrouter.domain.rota import Rota, join_overlapping, parse_rota, read_rota_text
+from callrouter.domain.rota import (
+    Rota,
+    RotaError,
+    StaffMember,
+    join_overlapping,
+    join_rotas,
+    parse_rota,
+    read_rota_text,
+)
 from callrouter.domain.rota import Shift as RotaShift
 from callrouter.services import audit
 from callrouter.services.allocation import set_availability
@@ -42,7 +51,8 @@ def load_rota(uow: UnitOfWork, rota: Rota, now: datetime,
     shift under way keeps its start and takes the rota's end; gone from the rota or cut short
     to a time already past, it ends now, and the sweep gives back what its holder cannot make.
     One transaction; loading the same rota again changes nothing. With leave_others, people
-    the rota does not name keep their shifts (the demo team, beside a rota loaded by hand).
+    the rota does not name keep their shifts (`callrouter staff load` without --replace-all:
+    the EDT's file beside the front door's; and the demo team, beside a rota loaded by hand).
     """
     staff_ids = _add_or_update_staff(uow, rota)
     wanted = _wanted_shifts(rota, staff_ids, now, horizon)
@@ -62,12 +72,88 @@ def load_rota(uow: UnitOfWork, rota: Rota, now: datetime,
     return changes.added
 
 
-def load_rota_file(uow: UnitOfWork, path: Path, now: datetime) -> int:
-    """Load a rota CSV file; a file that cannot be read or parsed loads nothing (RotaError)."""
+def load_rota_file(uow: UnitOfWork, path: Path, now: datetime, *,
+                   replace_all: bool = False) -> int:
+    """Load one rota CSV file, as load_rota_files does."""
+    return load_rota_files(uow, [path], now, replace_all=replace_all)
+
+
+def load_rota_files(uow: UnitOfWork, paths: Sequence[Path], now: datetime, *,
+                    replace_all: bool = False) -> int:
+    """Load rota CSV files kept apart (the front door's, the EDT's) joined as one rota.
+
+    The shifts of the people the files name follow them; everyone else is left alone, so
+    loading the EDT's file changes only the EDT's people. With replace_all the files are the
+    whole rota (STAFF_FILE): someone in none of them keeps no future shift. Every file is read
+    before anything is written: one that cannot be read or parsed, or a staff_ref that is a
+    different person in two files, loads nothing (RotaError naming the file).
+    """
+    paths = [Path(path) for path in paths]
+    rota = read_rota_files(paths)
     # The worker refreshes the demo team while demo staff exist, even beside a real rota
     # loaded by hand with `callrouter staff load`: the demo must not take those people off.
-    demo = Path(path).resolve() == DEMO_TEAM
-    return load_rota(uow, parse_rota(read_rota_text(path)), now, leave_others=demo)
+    demo = all(path.resolve() == DEMO_TEAM for path in paths)
+    return load_rota(uow, rota, now, leave_others=demo or not replace_all)
+
+
+def load_staff_file(uow: UnitOfWork, staff_file: str | Path, now: datetime) -> int:
+    """Load STAFF_FILE, the whole rota: one file, or several joined with '+'
+    (front-door.csv+edt.csv); someone in none of them keeps no future shift."""
+    return load_rota_files(uow, staff_file_paths(staff_file), now, replace_all=True)
+
+
+def staff_file_paths(staff_file: str | Path) -> list[Path]:
+    """The rota files STAFF_FILE names, joined with '+' as the simulator joins rotas."""
+    parts = [part.strip() for part in str(staff_file).split("+")]
+    if not all(parts):
+        raise RotaError(None, f"{staff_file!r} has an empty file name; join rota files with "
+                              "'+', as in front-door.csv+edt.csv")
+    return [Path(part) for part in parts]
+
+
+def read_rota_files(paths: Sequence[Path]) -> Rota:
+    """Read and parse rota files and join them into one rota, or raise RotaError naming the
+    file (and line) at fault. A staff_ref in two files must be the same person in both."""
+    rotas: list[Rota] = []
+    first_seen: dict[str, tuple[StaffMember, Path, Rota]] = {}
+    for path in paths:
+        rota = _read_rota_file(Path(path))
+        for member in rota.staff:
+            seen = first_seen.setdefault(member.ref, (member, path, rota))
+            if seen[0] != member:
+                raise RotaError(
+                    None,
+                    f"staff_ref {member.ref!r} is a different person in {path} "
+                    f"(rota line {_first_line(rota, member.ref)}) and in {seen[1]} (rota line "
+                    f"{_first_line(seen[2], member.ref)}): the name, role, team and skills of "
+                    "one person must be the same in every rota file",
+                )
+        rotas.append(rota)
+    return join_rotas(rotas)
+
+
+def _read_rota_file(path: Path) -> Rota:
+    try:
+        return parse_rota(read_rota_text(path))
+    except RotaError as error:
+        if error.line is None and str(path) in str(error):
+            raise  # it names the file already ("no rota file at ...")
+        raise RotaFileError(path, error.line, error.problem) from None
+
+
+def _first_line(rota: Rota, ref: str) -> int:
+    return min(pattern.line for pattern in rota.patterns if pattern.staff_ref == ref)
+
+
+class RotaFileError(RotaError):
+    """A RotaError in one of the rota files loaded, naming the file before the line."""
+
+    def __init__(self, path: Path, line: int | None, problem: str) -> None:
+        where = f"{path}" if line is None else f"{path}: rota line {line}"
+        ValueError.__init__(self, f"{where}: {problem}")
+        self.path = path
+        self.line = line
+        self.problem = problem
 
 
 @dataclass

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from callrouter import cli
+from callrouter.config import Settings
 from callrouter.db.models import Shift, Staff, Task
-from callrouter.domain.rota import join_overlapping, parse_rota
+from callrouter.domain.rota import RotaError, join_overlapping, parse_rota
 from callrouter.services.allocation import on_shift_now, release_unreachable_holders
-from callrouter.services.staff import DEFAULT_HORIZON, DEMO_TEAM, load_rota, load_rota_file
+from callrouter.services.staff import (
+    DEFAULT_HORIZON,
+    DEMO_TEAM,
+    load_rota,
+    load_rota_file,
+    load_rota_files,
+)
 from callrouter.services.unit_of_work import NoDispatcher
 from tests.services.factories import create_staff, create_task
 
@@ -238,7 +248,7 @@ def test_a_rota_file_that_cannot_be_read_loads_nothing(runtime, tmp_path):
         try:
             load_rota_file(uow, path, NOW)
         except ValueError as error:
-            assert str(error).startswith("rota line 2: not UTF-8 text")
+            assert str(error).startswith(f"{path}: rota line 2: not UTF-8 text")
         else:
             raise AssertionError("a Windows-1252 rota was loaded")
 
@@ -255,7 +265,7 @@ def test_the_staff_load_command_says_what_is_wrong_and_exits_non_zero(settings, 
 
     assert cli.main(["staff", "load", str(excel)]) == 2
     err = capsys.readouterr().err
-    assert "error: rota line 2: not UTF-8 text" in err and "CSV UTF-8" in err
+    assert f"error: {excel}: rota line 2: not UTF-8 text" in err and "CSV UTF-8" in err
     assert "Traceback" not in err
 
     assert cli.main(["staff", "load", str(tmp_path / "nope.csv")]) == 2
@@ -294,7 +304,7 @@ def test_callrouter_run_with_an_unreadable_staff_file_says_why_and_starts_nothin
 
     assert cli.main(["run"]) == 2
     err = capsys.readouterr().err
-    assert "STAFF_FILE rota line 2: not UTF-8 text" in err and "Traceback" not in err
+    assert f"STAFF_FILE {excel}: rota line 2: not UTF-8 text" in err and "Traceback" not in err
     assert started == [] and stored(runtime) == []
 
 
@@ -309,3 +319,205 @@ def test_a_day_off_added_to_the_rota_takes_that_shift_out_at_the_next_reload(run
     assert {ref for ref, starts, _ in stored(runtime) if starts == wednesday} == {"SW02"}
     assert any(ref == "SW01" and starts == wednesday + timedelta(days=7)
                for ref, starts, _ in stored(runtime))
+
+
+# -- rotas kept apart: the front door's and the Emergency Duty Team's -------------------------
+
+EVERY_DAY = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _edt(when: str, start: str, end: str) -> str:
+    day, weekday = (when, "") if when[0].isdigit() else ("", when)
+    return f"ED01,Chris,edt_social_worker,Emergency Duty Team,,{day},{weekday},{start},{end}"
+
+
+def _rota_files(tmp_path) -> tuple[Path, Path]:
+    """The front door's rota (Ann and Bob) and the EDT's (Chris), all on shift all day, so
+    someone of each is on shift whenever the command runs."""
+    front_door = tmp_path / "front-door.csv"
+    front_door.write_text(csv(*(ann(day, "00:00", "24:00") for day in EVERY_DAY),
+                              *(bob(day, "00:00", "24:00") for day in EVERY_DAY)))
+    edt = tmp_path / "edt.csv"
+    edt.write_text(csv(*(_edt(day, "00:00", "24:00") for day in EVERY_DAY)))
+    return front_door, edt
+
+
+@pytest.fixture
+def command(settings, monkeypatch):
+    """Run `callrouter ...` against the test database."""
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("CALLROUTER_DATA_DIR", str(settings.data_dir))
+    monkeypatch.delenv("STAFF_FILE", raising=False)
+    return cli.main
+
+
+def _of(runtime, *refs: str) -> list[tuple[str, datetime, datetime]]:
+    return [row for row in stored(runtime) if row[0] in refs]
+
+
+def _on_shift(runtime, ref: str, moment: datetime) -> bool:
+    with _uow(runtime) as uow:
+        return on_shift_now(uow, staff_id(runtime, ref), moment)
+
+
+def test_loading_the_edts_rota_after_the_front_doors_leaves_the_front_door_alone(
+        runtime, command, tmp_path):
+    front_door, edt = _rota_files(tmp_path)
+    assert command(["staff", "load", str(front_door)]) == 0
+    front_door_shifts = _of(runtime, "SW01", "SW02")
+    assert front_door_shifts
+
+    assert command(["staff", "load", str(edt)]) == 0
+
+    now = datetime.now(UTC)
+    assert _of(runtime, "SW01", "SW02") == front_door_shifts  # under way and ahead, untouched
+    assert _on_shift(runtime, "SW01", now) and _on_shift(runtime, "SW02", now)
+    assert _on_shift(runtime, "ED01", now)
+    assert any(starts > now for ref, starts, _ in _of(runtime, "ED01"))
+
+
+def test_rota_files_loaded_together_are_joined_into_one_rota(runtime, command, tmp_path):
+    front_door, edt = _rota_files(tmp_path)
+
+    assert command(["staff", "load", str(front_door), str(edt)]) == 0
+
+    joined = stored(runtime)
+    now = datetime.now(UTC)
+    assert {ref for ref, starts, _ in joined if starts > now} == {"SW01", "SW02", "ED01"}
+    assert all(_on_shift(runtime, ref, now) for ref in ("SW01", "SW02", "ED01"))
+    # The same as loading them one after the other, and loading them again changes nothing.
+    assert command(["staff", "load", str(edt)]) == 0
+    assert command(["staff", "load", str(front_door)]) == 0
+    assert stored(runtime) == joined
+
+
+def test_a_reload_of_one_file_still_makes_the_people_it_names_follow_it(runtime, command,
+                                                                         tmp_path):
+    front_door, edt = _rota_files(tmp_path)
+    assert command(["staff", "load", str(front_door), str(edt)]) == 0
+    edt_shifts = _of(runtime, "ED01")
+    front_door.write_text(csv(*(ann(day, "00:00", "24:00") for day in EVERY_DAY),
+                              bob("2026-01-01", "09:00", "17:00")))  # Bob: one past shift
+
+    assert command(["staff", "load", str(front_door)]) == 0
+
+    now = datetime.now(UTC)
+    assert _of(runtime, "ED01") == edt_shifts
+    assert not any(starts > now for _, starts, _ in _of(runtime, "SW02"))
+    assert not _on_shift(runtime, "SW02", now)  # named, with no shift now: it ended
+    assert _on_shift(runtime, "SW01", now)
+
+
+def test_someone_in_no_file_is_left_alone_unless_the_files_replace_the_whole_rota(
+        runtime, command, tmp_path, capsys):
+    front_door, edt = _rota_files(tmp_path)
+    assert command(["staff", "load", str(front_door), str(edt)]) == 0
+    front_door.write_text(csv(*(ann(day, "00:00", "24:00") for day in EVERY_DAY)))  # Bob left
+    with_bob = _of(runtime, "SW02")
+
+    assert command(["staff", "load", str(front_door), str(edt)]) == 0
+    assert _of(runtime, "SW02") == with_bob  # the files no longer name him: left alone
+    capsys.readouterr()
+
+    assert command(["staff", "load", "--replace-all", str(front_door), str(edt)]) == 0
+
+    now = datetime.now(UTC)
+    assert f"loaded {front_door} + {edt} as the whole rota" in capsys.readouterr().out
+    assert not any(starts > now for _, starts, _ in _of(runtime, "SW02"))
+    assert [ends for _, starts, ends in _of(runtime, "SW02") if starts <= now < ends] == []
+    assert not _on_shift(runtime, "SW02", now)
+    assert all(_on_shift(runtime, ref, now) for ref in ("SW01", "ED01"))
+    assert any(starts > now for ref, starts, _ in _of(runtime, "SW01", "ED01"))
+
+
+def test_the_staff_load_help_says_who_is_left_alone_and_what_replace_all_does(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["staff", "load", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "FILE [FILE ...]" in out and "--replace-all" in out
+    assert "Everyone the files do not name is left alone" in out
+    assert "anyone in none of them loses their shifts not yet begun" in out
+
+
+def test_a_bad_file_among_several_is_named_with_its_line_and_nothing_is_loaded(
+        runtime, command, tmp_path, capsys):
+    front_door, edt = _rota_files(tmp_path)
+    edt.write_text(csv(_edt("Mon", "17:00", "25:00")))
+
+    assert command(["staff", "load", str(front_door), str(edt)]) == 2
+
+    err = capsys.readouterr().err
+    assert f"error: {edt}: rota line 2: end '25:00' is not a time of day" in err
+    assert "nothing was loaded" in err and "Traceback" not in err
+    assert stored(runtime) == []
+    assert command(["staff", "load", str(front_door), str(tmp_path / "nope.csv")]) == 2
+    assert f"no rota file at {tmp_path / 'nope.csv'}" in capsys.readouterr().err
+    assert stored(runtime) == []
+
+
+def test_a_staff_ref_that_is_a_different_person_in_two_files_loads_nothing(
+        runtime, command, tmp_path, capsys):
+    front_door, edt = _rota_files(tmp_path)
+    edt.write_text(csv(_edt("Mon", "17:00", "01:00"),
+                       _row("SW02", "Bobby", "Tue", "17:00", "01:00")))
+
+    assert command(["staff", "load", str(front_door), str(edt)]) == 2
+
+    err = capsys.readouterr().err
+    assert (f"staff_ref 'SW02' is a different person in {edt} (rota line 3) and in "
+            f"{front_door} (rota line 9)") in err
+    assert stored(runtime) == []
+    with _uow(runtime) as uow, pytest.raises(RotaError, match="different person"):
+        load_rota_files(uow, [front_door, edt], NOW)
+
+
+def test_staff_file_names_several_rotas_joined_with_a_plus_and_is_the_whole_rota(
+        settings, runtime, tmp_path):
+    front_door, edt = _rota_files(tmp_path)
+    other = tmp_path / "other.csv"
+    other.write_text(csv(*(_row("SW09", "Dev", day, "00:00", "24:00") for day in EVERY_DAY)))
+    with _uow(runtime) as uow:
+        load_rota_file(uow, other, datetime.now(UTC))  # loaded by hand, in no STAFF_FILE
+    joined = Settings.from_env({"STAFF_FILE": f"{front_door}+{edt}",
+                                "CALLROUTER_DATA_DIR": str(settings.data_dir)}).staff_file
+
+    cli._load_staff_if_empty(replace(settings, staff_file=joined))
+
+    now = datetime.now(UTC)
+    assert all(_on_shift(runtime, ref, now) for ref in ("SW01", "SW02", "ED01"))
+    assert {ref for ref, starts, _ in stored(runtime) if starts > now} == {
+        "SW01", "SW02", "ED01"}  # Dev is in none of the files: no shift ahead
+    assert not _on_shift(runtime, "SW09", now)
+
+    loaded = stored(runtime)
+    cli._refresh_rota(replace(settings, staff_file=joined))
+    assert stored(runtime) == loaded
+
+    cli._refresh_rota(replace(settings, staff_file=front_door))  # the EDT's file taken out
+    assert not any(starts > datetime.now(UTC) for _, starts, _ in _of(runtime, "ED01"))
+
+
+def test_callrouter_run_with_a_bad_file_in_staff_file_names_it_and_starts_nothing(
+        runtime, command, monkeypatch, capsys, tmp_path):
+    front_door, edt = _rota_files(tmp_path)
+    edt.write_text(csv(_edt("Mon", "17:00", "01:00"), _edt("Someday", "17:00", "01:00")))
+    monkeypatch.setenv("STAFF_FILE", f"{front_door}+{edt}")
+    monkeypatch.setattr(cli, "_install_console_assets_if_missing", lambda: None)
+    started = []
+    monkeypatch.setattr(cli.subprocess, "Popen", lambda *a, **k: started.append(a))
+
+    assert command(["run"]) == 2
+
+    err = capsys.readouterr().err
+    assert f"STAFF_FILE {edt}: rota line 3: weekday 'Someday'" in err
+    assert "nothing was loaded" in err and "Traceback" not in err
+    assert started == [] and stored(runtime) == []
+
+
+def test_a_staff_file_with_an_empty_name_between_plusses_says_so(settings, runtime, tmp_path):
+    front_door, _ = _rota_files(tmp_path)
+
+    with pytest.raises(RotaError, match="empty file name"):
+        cli._load_staff_if_empty(replace(settings, staff_file=Path(f"{front_door}+")))
+
+    assert stored(runtime) == []

@@ -9,9 +9,15 @@ import requests
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
+from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from callrouter.config import Settings
-from callrouter.services.messages import PassingSendError, PermanentSendError, SendError
+from callrouter.services.messages import (
+    PassingSendError,
+    PermanentSendError,
+    SendError,
+    UnconfirmedSendError,
+)
 
 # The twilio library logs request parameters, phone numbers among them, at INFO.
 logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
@@ -22,6 +28,15 @@ LIBRARY_PREFIX = "Unable to create record: "
 # Seven or more digits, maybe with a + and spaces: a phone number in Twilio's words ("The 'To'
 # number +44 7400 123456 is not..."); error codes (five digits) are left alone.
 PHONE_NUMBER = re.compile(r"\+?\d[\d ()-]{5,}\d")
+# Errors raised before a byte is sent: no connection in time, or an address that cannot be
+# used (our settings' fault, but then nothing reached Twilio either).
+NEVER_SENT = (
+    requests.ConnectTimeout,
+    requests.exceptions.URLRequired,
+    requests.exceptions.MissingSchema,
+    requests.exceptions.InvalidSchema,
+    requests.exceptions.InvalidURL,
+)
 
 
 class ApiBaseHttpClient(TwilioHttpClient):
@@ -59,9 +74,31 @@ class TwilioSmsGateway:
         except (TwilioRestException, TwilioServiceException) as error:
             raise twilio_refusal(error) from error
         except requests.RequestException as error:
-            # Not reached, or no answer in time: Twilio gave no verdict, so a later try may send.
-            raise PassingSendError(f"No answer from Twilio: {type(error).__name__}") from error
+            raise no_answer(error) from error
         return message.sid
+
+
+def no_answer(error: requests.RequestException) -> SendError:
+    """Sort a request Twilio gave no answer to: only one that never left us may be tried again.
+
+    The twilio library lets requests' errors through as they are. Once the request may have
+    reached Twilio (no answer in time, the connection dropped while waiting), Twilio may have
+    taken the text: trying again could text the caller twice, so it is left unconfirmed.
+    """
+    detail = f"No answer from Twilio: {type(error).__name__}"
+    if _never_sent(error):
+        return PassingSendError(detail)
+    return UnconfirmedSendError(detail)
+
+
+def _never_sent(error: requests.RequestException) -> bool:
+    """Whether no connection to Twilio was made, so the request cannot have reached it."""
+    if isinstance(error, NEVER_SENT):
+        return True
+    # Refused, or the name not found: requests wraps urllib3's error, whose reason says which
+    # step failed. A connection that failed part way (reset, closed, a TLS fault) is not this.
+    cause = error.args[0] if error.args else None
+    return isinstance(cause, MaxRetryError) and isinstance(cause.reason, NewConnectionError)
 
 
 def twilio_refusal(error: TwilioRestException | TwilioServiceException) -> SendError:

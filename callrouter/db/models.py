@@ -164,8 +164,9 @@ class Message(Base):
     to_number: Mapped[str] = mapped_column(String(32))
     from_number: Mapped[str | None] = mapped_column(String(32))
     body: Mapped[str] = mapped_column(Text)
-    # pending -> sending -> sent | dry_run | failed | unconfirmed (the sender died mid-send),
-    # or back to pending after a passing fault, until the tries run out.
+    # pending -> sending -> sent | dry_run | failed | unconfirmed (Twilio may have taken it: no
+    # answer in time, or the sender died mid-send), or back to pending after a passing fault,
+    # until the tries run out.
     status: Mapped[str] = mapped_column(String(16), default="pending")
     provider_sid: Mapped[str | None] = mapped_column(String(64))
     # Why the last try did not send it: Twilio's error code and its message, numbers removed.

@@ -1,8 +1,10 @@
 """The outbox: sending a text message at most once, and saying plainly when it was not sent.
 
 A text is tried a few times, across worker runs and sweeps, with a wait between tries; when the
-tries run out, or Twilio refuses it for good, it is marked failed with Twilio's error. Staff
-see a contact's texts on its task page; a failed text with no open task asks for a review.
+tries run out, or Twilio refuses it for good, it is marked failed with Twilio's error. A try
+that may have reached Twilio but got no answer is marked unconfirmed and never made again.
+Staff see a contact's texts on its task page; a text not sent with no open task asks for a
+review.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from callrouter.db.models import Message, Task
 from callrouter.domain.flows import FlowRegistry
+from callrouter.domain.timescales import parse_timescale
 from callrouter.services import outcomes
 from callrouter.services.allocation import OPEN_STATUSES
 from callrouter.services.tasks import flow_for
@@ -38,6 +41,10 @@ RETRY_WAITS = (
 # still sending belongs to a worker that died.
 STALLED_AFTER = timedelta(minutes=10)
 NOT_SENT = ("failed", "unconfirmed")
+# A text not sent is something to put right, not a risk to a child: a manager looks within a
+# working day. The caller's level could give an hour of clock time, due at night with no
+# manager on shift, and every manager would be told of a breach no one could prevent.
+TEXT_REVIEW_TIMESCALE = parse_timescale("1 working day")
 
 
 class SmsGateway(Protocol):
@@ -61,6 +68,12 @@ class PermanentSendError(SendError):
 
 class PassingSendError(SendError):
     """The provider was busy, down or not reached: another try later may send it."""
+
+
+class UnconfirmedSendError(SendError):
+    """The request may have reached the provider, but no answer said whether it took the
+    message (no answer in time, the connection dropped while waiting): it may have gone, so
+    it is never tried again."""
 
 
 def send_message(
@@ -95,10 +108,14 @@ def send_message(
         _give_up(uow, message, error, now, flows)
     except PassingSendError as error:
         _try_again_later(uow, message, error, now, flows)
+    except UnconfirmedSendError as error:
+        _leave_unconfirmed(uow, message, error, now, flows)
     except Exception as error:
-        # A fault of ours or the library's: its text may hold the number, so keep only its kind.
-        _try_again_later(uow, message, PassingSendError(f"Unexpected {type(error).__name__}"),
-                         now, flows)
+        # A fault of ours or the library's, perhaps after Twilio took the text (reading its
+        # answer, say): nothing says it did not go, so it is not tried again. Its text may
+        # hold the number, so keep only its kind.
+        _leave_unconfirmed(uow, message, UnconfirmedSendError(f"Unexpected {type(error).__name__}"),
+                           now, flows)
     else:
         _mark_sent(message, sid, clock())
     uow.commit()
@@ -152,6 +169,18 @@ def _give_up(uow: UnitOfWork, message: Message, error: SendError, now: datetime,
     _make_sure_staff_look(uow, message, now, flows)
 
 
+def _leave_unconfirmed(uow: UnitOfWork, message: Message, error: SendError, now: datetime,
+                       flows: FlowRegistry | None) -> None:
+    """Mark a text Twilio may have taken as unconfirmed, never to be tried again, and make
+    sure staff see it, as for a text whose worker died mid-send (settle_stalled_sends)."""
+    message.status = "unconfirmed"
+    message.next_try_at = None
+    _record_error(message, error)
+    log.warning("message %s not confirmed on try %s (%s); marked unconfirmed, not sent again",
+                message.id, message.tries, error.detail)
+    _make_sure_staff_look(uow, message, now, flows)
+
+
 def _record_error(message: Message, error: SendError) -> None:
     message.error = error.detail[:200]
     message.error_code = error.code
@@ -176,7 +205,8 @@ def _make_sure_staff_look(uow: UnitOfWork, message: Message, now: datetime,
         log.warning("message %s not sent and no flows to open a review with", message.id)
         return
     contact = message.contact
-    review = outcomes.create_review(uow, contact, flow_for(flows, contact), now)
+    review = outcomes.create_review(uow, contact, flow_for(flows, contact), now,
+                                    timescale=TEXT_REVIEW_TIMESCALE)
     log.info("message %s not sent: review task %s opened", message.id, review.id)
 
 
@@ -305,6 +335,8 @@ def _summary(message: Message) -> TextSummary:
 def problem_in_words(message: Message) -> str | None:
     """Say, for staff, why a text was not sent or is still waiting; None when nothing is wrong."""
     if message.status == "unconfirmed":
+        # The same words whether the worker died or Twilio did not answer: either way no one
+        # knows if the caller has the text, and they will not be sent it twice.
         return ("Not confirmed: sending stopped part way, so Twilio may or may not have sent "
                 "it. It was not sent again, so the caller is not texted twice.")
     if message.status == "dry_run":

@@ -67,9 +67,10 @@ def _timescale(flow: Flow, level: str | None) -> TimescalePolicy:
     return parse_timescale(flow.level(level).get("timescale", DEFAULT_TIMESCALE))
 
 
-def _warn_at(flow: Flow, task: Task) -> datetime:
-    """When managers are told this new task is at risk, counted the way its timescale counts."""
-    policy = _timescale(flow, task.level)
+def _warn_at(flow: Flow, task: Task, policy: TimescalePolicy | None = None) -> datetime:
+    """When managers are told this new task is at risk, counted the way its timescale counts:
+    `policy` when the task was given one of its own, else its level's."""
+    policy = policy or _timescale(flow, task.level)
     return warning_time(policy.clock_starts(task.created_at, flow.calendar), task.due_at,
                         task.level, flow.calendar if policy.counts_open_time else None,
                         urgent=task.out_of_hours_cover)
@@ -122,29 +123,40 @@ def create_callback(
     return _open_task(uow, task, flow)
 
 
-def create_review(uow: UnitOfWork, contact: Contact, flow: Flow, now: datetime) -> Task:
-    """Ask a practice manager to look at a contact no one can call back.
+def create_review(
+    uow: UnitOfWork, contact: Contact, flow: Flow, now: datetime, *,
+    timescale: TimescalePolicy | None = None,
+) -> Task:
+    """Ask a practice manager to look at a contact no one can call back, or that needs a look.
 
     Where the flow has the Emergency Duty Team cover the level, it covers the review too: out
     of hours, an s47 caller nobody could reach must not wait for the office to open.
+
+    `timescale` is for a review that is not about reaching the caller (a text not sent): it is
+    due by that, not the level's timescale, and is not urgent, so the EDT does not cover it.
     """
     level = contact.answers.get("level")
+    policy = timescale or _timescale(flow, level)
     task = Task(
         contact=contact,
         kind="review",
         role=Role.PRACTICE_MANAGER,
         level=level,
-        out_of_hours_cover=bool(flow.level(level).get("out_of_hours_cover")),
-        due_at=due_time(flow, level, now),
+        out_of_hours_cover=timescale is None and bool(flow.level(level).get("out_of_hours_cover")),
+        due_at=policy.due_at(now, flow.calendar),
         status="unallocated",
         created_at=now,
     )
-    return _open_task(uow, task, flow)
+    return _open_task(uow, task, flow, policy)
 
 
-def _open_task(uow: UnitOfWork, task: Task, flow: Flow) -> Task:
-    """Save a new task, then have it allocated and its deadline watched once committed."""
-    task.warn_at = _warn_at(flow, task)
+def _open_task(uow: UnitOfWork, task: Task, flow: Flow,
+               policy: TimescalePolicy | None = None) -> Task:
+    """Save a new task, then have it allocated and its deadline watched once committed.
+
+    `policy`: the timescale the task's due time was counted by, when not its level's.
+    """
+    task.warn_at = _warn_at(flow, task, policy)
     uow.session.add(task)
     uow.session.flush()
     uow.enqueue_after_commit("allocate_task", task.id)

@@ -304,3 +304,16 @@ def test_at_night_the_review_of_an_s47_caller_nobody_reached_goes_to_the_edt(
     with runtime.unit_of_work(RecordingDispatcher()) as uow:
         raised = escalation.check_deadlines(uow, review.due_at, [review.id])
     assert [(e.kind, e.manager_id) for e in raised] == [("breach", edt_id)]
+
+
+def test_the_review_of_a_caller_nobody_reached_keeps_the_levels_timescale_and_cover(
+        runtime, people, queue, db):
+    task_id = make_task(runtime, people)  # s47: an hour, covered by the EDT out of hours
+    for minutes in (0, 20, 40):
+        attempt(runtime, queue, task_id, people["social_worker"], "no_answer",
+                NOW + timedelta(minutes=minutes))
+
+    closed = NOW + timedelta(minutes=40)
+    review = db.scalar(select(Task).where(Task.kind == "review"))
+    assert (review.due_at, review.warn_at, review.out_of_hours_cover) == (
+        closed + timedelta(hours=1), closed + timedelta(minutes=30), True)

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from twilio.base.exceptions import TwilioRestException
 
 from callrouter.db.models import Contact, Message, Task
-from callrouter.services import messages
+from callrouter.services import escalation, messages
 from callrouter.services.unit_of_work import NoDispatcher
 from workers import context as job_context
 from workers import jobs as job_functions
@@ -34,14 +34,16 @@ def twilio_jobs(runtime, dispatcher, settings):
     job_context.use(None)
 
 
-def _message(runtime, status="pending", purpose="eform", claimed_at=None) -> int:
+def _message(runtime, status="pending", purpose="eform", claimed_at=None, flow_name="default",
+             level=None, at=NOW) -> int:
     with runtime.unit_of_work(NoDispatcher()) as uow:
         contact = Contact(reference=f"REF{uow.session.scalar(select(func.count(Contact.id)))}",
-                          flow_name="default", channel="phone", answers={}, created_at=NOW,
-                          updated_at=NOW)
+                          flow_name=flow_name, channel="phone",
+                          answers={"level": level} if level else {}, created_at=at,
+                          updated_at=at)
         message = Message(contact=contact, purpose=purpose, to_number=NUMBER,
                           from_number="+443069990000", body=BODY, status=status,
-                          claimed_at=claimed_at, created_at=NOW)
+                          claimed_at=claimed_at, created_at=at)
         uow.session.add(message)
         uow.commit()
         return message.id
@@ -138,7 +140,7 @@ def test_a_twilio_fault_is_tried_a_few_times_with_longer_waits_then_failed(
     assert messages.due_for_sending(db, at + timedelta(days=1)) == []
 
 
-def test_twilio_not_answering_is_tried_again(runtime, dispatcher, settings, db):
+def test_twilio_not_answering_in_time_is_not_tried_again(runtime, dispatcher, settings, db):
     silent = socket.socket()  # takes the connection and never answers
     silent.bind(("127.0.0.1", 0))
     silent.listen()
@@ -150,13 +152,15 @@ def test_twilio_not_answering_is_tried_again(runtime, dispatcher, settings, db):
 
     try:
         with runtime.unit_of_work(dispatcher) as uow:
-            assert messages.send_message(uow, message_id, gateway) == "pending"
+            assert messages.send_message(uow, message_id, gateway) == "unconfirmed"
     finally:
         silent.close()
 
     db.expire_all()
     message = db.get(Message, message_id)
-    assert (message.status, message.error_code) == ("pending", None)
+    # It reached Twilio, which may have taken it: a second try could text the caller twice.
+    assert (message.status, message.error_code, message.next_try_at) == ("unconfirmed", None,
+                                                                         None)
     assert message.error == "No answer from Twilio: ReadTimeout"
 
 
@@ -223,6 +227,40 @@ def test_a_failed_text_for_a_contact_with_an_open_review_adds_no_second_one(
     assert job_functions.send_message(message_id) == "failed"
 
     assert db.scalar(select(func.count(Task.id))) == 1
+
+
+def test_a_text_not_sent_at_night_for_an_information_only_caller_is_reviewed_in_working_time(
+    runtime, dispatcher, settings, fake_twilio, db
+):
+    saturday_night = datetime(2026, 12, 5, 22, 0, tzinfo=UTC)
+    fake_twilio.fail_with = (400, 21610)  # the caller replied STOP
+    message_id = _message(runtime, flow_name="lancashire", level="s17", at=saturday_night)
+
+    assert _send_at(runtime, dispatcher, settings, message_id, saturday_night) == "failed"
+
+    [review] = _reviews(db)
+    # One working day from Monday's opening (09:00 to 17:00), not an hour of clock time: it
+    # would breach before midnight, with no manager on shift, and every manager be told.
+    assert (review.due_at, review.warn_at, review.out_of_hours_cover) == (
+        datetime(2026, 12, 8, 9, 0, tzinfo=UTC),  # Tuesday 09:00
+        datetime(2026, 12, 7, 15, 0, tzinfo=UTC),  # three quarters of the open time
+        False)
+    with runtime.unit_of_work(NoDispatcher()) as uow:
+        assert escalation.check_deadlines(uow, datetime(2026, 12, 7, 8, 59, tzinfo=UTC)) == []
+
+
+def test_a_text_not_sent_to_an_s47_caller_is_not_the_edts_to_review_at_night(
+    runtime, dispatcher, settings, fake_twilio, db
+):
+    night = datetime(2026, 11, 25, 22, 0, tzinfo=UTC)  # a Wednesday
+    fake_twilio.fail_with = (400, 21614)
+    message_id = _message(runtime, level="s47", at=night)  # its call-back done and closed
+
+    _send_at(runtime, dispatcher, settings, message_id, night)
+
+    [review] = _reviews(db)
+    assert (review.level, review.out_of_hours_cover) == ("s47", False)
+    assert review.due_at == datetime(2026, 11, 27, 9, 0, tzinfo=UTC)  # a working day from 09:00
 
 
 def test_a_failed_text_is_logged_by_id_and_code_never_number_or_body(

@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import select
 
 from callrouter.db.models import Contact, Message, Task
+from callrouter.domain.deadlines import warning_time
 from callrouter.domain.flows import Flow
 from callrouter.domain.phone import is_mobile, speakable
 from callrouter.domain.speech import fill, spoken_due_time, spoken_reference
-from callrouter.domain.deadlines import warning_time
 from callrouter.domain.timescales import DEFAULT_TIMESCALE, TimescalePolicy, parse_timescale
 from callrouter.domain.vocabulary import Outcome, Role
 from callrouter.services.escalation import schedule_deadline_checks

@@ -389,8 +389,8 @@ def take(uow: UnitOfWork, task: Task, user: User, now: datetime) -> None:
 
     Open to anyone on shift and not away or signed off whose role and skills fit it, as the
     allocator reads them (an EDT social worker for what the EDT covers, whatever its skill; a
-    practice manager standing in): the allocator gives work
-    out a minute at a time, and someone who sees an urgent call-back waiting should not wait.
+    practice manager standing in): the allocator gives work out a minute at a time, and
+    someone who sees an urgent call-back waiting should not wait.
     """
     _open(task)
     staff = staff_for(uow.session, user)

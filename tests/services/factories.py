@@ -34,3 +34,13 @@ def create_task(uow, *, created: datetime, due_in: timedelta = timedelta(hours=1
     uow.session.add(task)
     uow.session.flush()
     return task
+
+
+class RecordingDispatcher:
+    """Keep the jobs a unit of work asks for, with the time each is wanted."""
+
+    def __init__(self):
+        self.jobs: list[tuple[str, tuple[int, ...], datetime | None]] = []
+
+    def enqueue(self, job: str, *args: int, at: datetime | None = None) -> None:
+        self.jobs.append((job, args, at))

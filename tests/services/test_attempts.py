@@ -11,46 +11,16 @@ from callrouter.db.console_models import AuditEvent, TaskAttempt, TaskReallocati
 from callrouter.db.models import Contact, DialLock, Message, Staff, Task
 from callrouter.services import tasks
 from callrouter.services.tasks import TaskError
+from tests.services.factories import RecordingDispatcher
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # a Monday; UK time is UTC in November
 MOBILE = "+447400123456"
 LANDLINE = "+441632960123"
 
 
-class RecordingDispatcher:
-    """Keep the jobs a unit of work asks for, with the time each is wanted."""
-
-    def __init__(self):
-        self.jobs: list[tuple[str, tuple[int, ...], datetime | None]] = []
-
-    def enqueue(self, job: str, *args: int, at: datetime | None = None) -> None:
-        self.jobs.append((job, args, at))
-
-
 @pytest.fixture
 def queue():
     return RecordingDispatcher()
-
-
-@pytest.fixture
-def people(runtime):
-    """A social worker and a practice manager, each with a console user."""
-    with runtime.unit_of_work(RecordingDispatcher()) as uow:
-        worker = Staff(ref="sw1", name="Sam Worker", role="social_worker", team="mash")
-        manager = Staff(ref="pm1", name="Pat Manager", role="practice_manager", team="mash")
-        uow.session.add_all([worker, manager])
-        uow.session.flush()
-        users = {
-            role: User(email=f"{role}@council.example", name=name, role=role,
-                       password_hash="-", staff_ref=ref, created_at=NOW)
-            for role, name, ref in [("social_worker", "Sam Worker", "sw1"),
-                                    ("practice_manager", "Pat Manager", "pm1"),
-                                    ("early_help", "Erin Helper", None),
-                                    ("admin", "Ada Admin", None)]
-        }
-        uow.session.add_all(users.values())
-        uow.commit()
-        return {"worker": worker.id, **{role: user.id for role, user in users.items()}}
 
 
 def make_task(runtime, people, level="s47", due_in=timedelta(hours=1), number=MOBILE,

@@ -11,7 +11,8 @@ from callrouter.db.console_models import TaskAttempt, TaskReallocation, User
 from callrouter.db.models import DialLock, Message, Staff, Task
 from callrouter.services import dialling, tasks
 from callrouter.services.tasks import TaskError
-from tests.services.test_attempts import NOW, RecordingDispatcher, make_task, people  # noqa: F401
+from tests.services.factories import RecordingDispatcher
+from tests.services.test_attempts import NOW, make_task
 
 
 def count(db, model, **where) -> int:

@@ -246,17 +246,25 @@ def _refresh_rota_forever(settings: Settings) -> None:
 
 
 def _refresh_rota(settings: Settings) -> None:
-    from sqlalchemy import select
-
-    from callrouter.db.models import Staff
     from callrouter.services.staff import DEMO_TEAM, load_rota_file, load_staff_file
     from callrouter.services.unit_of_work import NoDispatcher
 
     with _runtime(settings) as runtime, runtime.unit_of_work(NoDispatcher()) as uow:
         if settings.staff_file:  # the whole rota: one file, or several joined with '+'
             load_staff_file(uow, settings.staff_file, datetime.now(UTC))
-        elif uow.session.scalar(select(Staff.id).where(Staff.ref.like("demo-%")).limit(1)):
+        elif _only_demo_staff(uow.session):
             load_rota_file(uow, DEMO_TEAM, datetime.now(UTC))
+
+
+def _only_demo_staff(session) -> bool:
+    """Say whether the demo team is all the staff there is. Once a real rota has been loaded
+    by hand, refreshing the demo would put fictional people back on shift beside it."""
+    from sqlalchemy import select
+
+    from callrouter.db.models import Staff
+
+    refs = session.scalars(select(Staff.ref)).all()
+    return bool(refs) and all(ref.startswith("demo-") for ref in refs)
 
 
 def _load_staff_if_empty(settings: Settings) -> None:

@@ -121,7 +121,7 @@ def _task_for_me(task_id: int) -> Task:
     user = security.current_user()
     staff = tasks.staff_for(work.session, user)
     mine = staff is not None and task.assignee_id == staff.id
-    if not (may_open_task(user.role, task.role, mine) or tasks.covers(staff, task)):
+    if not (may_open_task(user.role, task.role, mine) or tasks.edt_covered(staff, task)):
         abort(403)
     return task
 
@@ -160,7 +160,8 @@ def task(task_id: int):
         max_attempts=tasks.RETRY_POLICY.max_attempts,
         may_take=found.status == "unallocated" and staff is not None
         and allocation.could_take(staff, found),
-        works=mine or manager or tasks.covers(staff, found),
+        works=mine or manager or tasks.covers(work, staff, found, now),
+        may_hand_back=mine or manager,
         texts=messages.texts_for_contact(work.session, found.contact_id),
     )
 

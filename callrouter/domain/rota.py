@@ -3,9 +3,10 @@
 The CSV has one row per shift pattern: `staff_ref,name,role,team,skills,date,weekday,start,end`.
 Exactly one of `date` (YYYY-MM-DD, a one-off shift) or `weekday` (Mon..Sun, every week) is
 filled. A dated row with no start and no end is a day off: none of that person's shifts starts
-that date (annual leave, a bank holiday, sickness known in advance). Times are Europe/London wall-clock HH:MM; an end at or before the start means the shift
-runs past midnight, and an end of 24:00 means midnight at the close of the day. Shifts come out
-as aware UTC datetimes, so a night shift across a clock change lasts its real length.
+that date (annual leave, a bank holiday, sickness known in advance). Times are Europe/London
+wall-clock HH:MM; an end at or before the start means the shift runs past midnight, and an end
+of 24:00 means midnight at the close of the day. Shifts come out as aware UTC datetimes, so a
+night shift across a clock change lasts its real length.
 """
 
 from __future__ import annotations

@@ -145,7 +145,8 @@ def release_unreachable_holders(uow: UnitOfWork, now: datetime,
     held = session.scalars(
         select(Task).where(Task.status == "allocated", Task.assignee_id.is_not(None))
     ).all()
-    held = [task for task in held if task.id not in dialling | _reached(uow)]
+    keeps = dialling | _reached(uow)
+    held = [task for task in held if task.id not in keeps]
     if not held:
         uow.commit()
         return []
@@ -190,15 +191,18 @@ def release_unreachable_holders(uow: UnitOfWork, now: datetime,
 
 
 def _reached(uow: UnitOfWork) -> set[int]:
-    """Held tasks whose holder has reached the caller: only the write-up is left, theirs to do
-    after their shift too; given to someone else, the caller would be rung again."""
-    return set(uow.session.scalars(
-        select(TaskAttempt.task_id).join(Task, Task.id == TaskAttempt.task_id).where(
-            Task.status == "allocated", TaskAttempt.outcome == "reached",
-            TaskAttempt.staff_id == Task.assignee_id,
-            TaskAttempt.created_at >= Task.allocated_at,
-        )
-    ))
+    """Held tasks whose caller was reached at the last attempt since they were given out (by
+    the holder, or by the EDT covering for them): only the write-up is left, for whoever
+    reached the caller to do after their shift too; given to someone else, the caller would
+    be rung again. A later no answer, owing a retry, lets the task go as before."""
+    attempts = uow.session.execute(
+        select(TaskAttempt.task_id, TaskAttempt.outcome)
+        .join(Task, Task.id == TaskAttempt.task_id)
+        .where(Task.status == "allocated", TaskAttempt.created_at >= Task.allocated_at)
+        .order_by(TaskAttempt.task_id, TaskAttempt.created_at, TaskAttempt.id)
+    ).all()
+    latest = {task_id: outcome for task_id, outcome in attempts}  # the last one wins
+    return {task_id for task_id, outcome in latest.items() if outcome == "reached"}
 
 
 TASK_COLUMNS = (Task.id, Task.role, Task.level, Task.skill, Task.due_at, Task.created_at,

@@ -103,7 +103,12 @@ def load_staff_file(uow: UnitOfWork, staff_file: str | Path, now: datetime) -> i
 
 
 def staff_file_paths(staff_file: str | Path) -> list[Path]:
-    """The rota files STAFF_FILE names, joined with '+' as the simulator joins rotas."""
+    """The rota files STAFF_FILE names, joined with '+' as the simulator joins rotas.
+
+    A value that is itself a file is that one file, even with a '+' in its path.
+    """
+    if Path(staff_file).is_file():
+        return [Path(staff_file)]
     parts = [part.strip() for part in str(staff_file).split("+")]
     if not all(parts):
         raise RotaError(None, f"{staff_file!r} has an empty file name; join rota files with "

@@ -205,23 +205,38 @@ def _same(column, value):
     return column.is_(None) if value is None else column == value
 
 
-def covers(staff: Staff | None, task: Task) -> bool:
-    """Say whether this person works the task for the Emergency Duty Team: an EDT social worker,
-    on a call-back (or review) whose level the EDT covers. Told of it out of hours, they must be
-    able to act on it, even while a front-door worker who has gone home still holds it."""
+def edt_covered(staff: Staff | None, task: Task) -> bool:
+    """Say whether this is an EDT social worker looking at a call-back (or review) whose level
+    the EDT covers: theirs to open, whoever holds it."""
     return (staff is not None and bool(task.out_of_hours_cover)
             and staff.role in PRODUCTION_RULES.out_of_hours_cover)
 
 
-def may_work(uow: UnitOfWork, task: Task, user: User, now: datetime, doing: str) -> None:
-    """Refuse anyone but the holder, a practice manager or (for what it covers) the EDT, or
-    anyone while another person is on a call to this caller: whoever works a call-back is
-    the one who rang."""
+def covers(uow: UnitOfWork, staff: Staff | None, task: Task, now: datetime) -> bool:
+    """Say whether this person may work the task for the Emergency Duty Team now: an EDT social
+    worker on shift, on what the EDT covers, held by nobody, by them, or by someone who has
+    gone (off shift, away or signed off). Told of it out of hours, they must be able to act on
+    it; while its holder is at work, it stays the holder's."""
+    if not edt_covered(staff, task) or not allocation.on_shift_now(uow, staff.id, now):
+        return False
+    if task.assignee_id in (None, staff.id):
+        return True
+    holder = uow.session.get(Staff, task.assignee_id)
+    return (not allocation.on_shift_now(uow, holder.id, now)
+            or allocation.current_availability(uow, [holder], now)[holder.id] in ("away", "off"))
+
+
+def may_work(uow: UnitOfWork, task: Task, user: User, now: datetime, doing: str,
+             *, by_cover: bool = True) -> None:
+    """Refuse anyone but the holder, a practice manager or (for what it covers, while its
+    holder has gone) the EDT, or anyone while another person is on a call to this caller:
+    whoever works a call-back is the one who rang. by_cover=False: not the EDT either."""
     from callrouter.services.dialling import someone_else_dialling  # it imports this module
 
     staff = staff_for(uow.session, user)
     holds = staff is not None and task.assignee_id == staff.id
-    if not (holds or allowed(user.role, Permission.MANAGE_QUEUE) or covers(staff, task)):
+    covering = by_cover and covers(uow, staff, task, now)
+    if not (holds or allowed(user.role, Permission.MANAGE_QUEUE) or covering):
         if task.status == "unallocated":
             raise TaskError(f"Nobody holds this call-back. Take it before you {doing}.")
         raise TaskError(f"Only {task.assignee.name if task.assignee else 'its holder'}, who "
@@ -344,7 +359,7 @@ def hand_back(uow: UnitOfWork, task: Task, user: User, reason: str, now: datetim
         raise TaskError("Say why you are handing this call-back back")
     if task.status == "unallocated":
         raise TaskError("Nobody holds this call-back, so there is nothing to hand back")
-    may_work(uow, task, user, now, "hand it back")
+    may_work(uow, task, user, now, "hand it back", by_cover=False)
     _change(uow, task)
     uow.session.add(TaskReallocation(task_id=task.id, from_staff_id=task.assignee_id,
                                      to_staff_id=None, reason=reason[:2000], user_id=user.id,

@@ -168,14 +168,27 @@ def test_front_door_social_workers_have_neither_list(client, db, social_worker):
     assert "escalated_rows" not in client.get("/console/callbacks.json").json
 
 
-def test_the_edt_works_an_escalated_call_back_a_front_door_worker_still_holds(
+def test_the_edt_works_a_covered_call_back_only_once_its_holder_has_gone(
         client, db, edt, social_worker_staff):
     task = create_task(db, assignee=social_worker_staff, reference="HELD47",
                        due_in=timedelta(minutes=20), out_of_hours_cover=True)
     sign_in(client, edt)
+    # While the front-door holder is at work it stays theirs.
+    page = get_page(client, f"/console/tasks/{task.id}")
+    assert page.select_one("#not-yours") and page.select_one("#start-call") is None
+    post_form(client, f"/console/tasks/{task.id}/complete", {},
+              csrf_from=f"/console/tasks/{task.id}")
+    db.expire_all()
+    assert db.get(Task, task.id).status == "allocated"
+
+    # She has gone home with it: the EDT, told of it, can act.
+    for shift in social_worker_staff.shifts:
+        shift.ends_at = datetime.now(UTC) - timedelta(minutes=1)
+    db.commit()
     page = get_page(client, f"/console/tasks/{task.id}")
     assert page.select_one("#not-yours") is None
     assert page.select_one("#start-call") and page.select_one("#record-attempt")
+    assert "Hand back" not in page.get_text()  # not theirs to give back
     post_form(client, f"/console/tasks/{task.id}/start-call", {},
               csrf_from=f"/console/tasks/{task.id}")
     post_form(client, f"/console/tasks/{task.id}/attempts",

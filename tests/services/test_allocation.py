@@ -414,6 +414,41 @@ def test_a_holder_who_reached_the_caller_keeps_the_task_to_complete_after_signin
     assert _holder(runtime, task_id) == ("allocated", "sw-1")
 
 
+def test_a_retry_owed_after_the_caller_was_reached_goes_to_someone_on_shift(runtime):
+    with _uow(runtime) as uow:
+        holder = create_staff(uow, "sw-1", "social_worker", starts=NOW - timedelta(hours=8),
+                              hours=7.9)
+        create_staff(uow, "sw-2", "social_worker", starts=EARLIER)
+        task = create_task(uow, created=EARLIER, status="allocated", assignee=holder)
+        task.allocated_at = EARLIER
+        uow.session.add_all([
+            TaskAttempt(task_id=task.id, staff_id=holder.id, outcome="reached",
+                        created_at=NOW - timedelta(minutes=40)),
+            TaskAttempt(task_id=task.id, staff_id=holder.id, outcome="no_answer",
+                        created_at=NOW - timedelta(minutes=10)),
+        ])
+        uow.commit()
+        task_id = task.id
+    with _uow(runtime) as uow:
+        assert release_unreachable_holders(uow, NOW) == [task_id]
+
+
+def test_a_caller_the_edt_reached_for_a_gone_holder_is_not_given_out_again(runtime):
+    with _uow(runtime) as uow:
+        holder = create_staff(uow, "sw-1", "social_worker", starts=NOW - timedelta(hours=8),
+                              hours=7.9)
+        edt = create_staff(uow, "ed-1", "edt_social_worker", starts=EARLIER)
+        create_staff(uow, "ed-2", "edt_social_worker", starts=EARLIER)
+        task = create_task(uow, created=EARLIER, status="allocated", assignee=holder,
+                           out_of_hours_cover=True)
+        task.allocated_at = EARLIER
+        uow.session.add(TaskAttempt(task_id=task.id, staff_id=edt.id, outcome="reached",
+                                    created_at=NOW - timedelta(minutes=5)))
+        uow.commit()
+    with _uow(runtime) as uow:
+        assert release_unreachable_holders(uow, NOW) == []
+
+
 def test_a_holder_whose_page_keeps_a_long_call_alive_keeps_the_task_past_sign_off(runtime):
     from callrouter.services.dialling import keep_dialling
 

@@ -521,3 +521,35 @@ def test_a_staff_file_with_an_empty_name_between_plusses_says_so(settings, runti
         cli._load_staff_if_empty(replace(settings, staff_file=Path(f"{front_door}+")))
 
     assert stored(runtime) == []
+
+
+def test_a_staff_file_whose_path_has_a_plus_in_it_is_one_file(runtime, tmp_path):
+    from callrouter.services.staff import staff_file_paths
+
+    folder = tmp_path / "rotas+2026"
+    folder.mkdir()
+    rota_file = folder / "front-door.csv"
+    rota_file.write_text(csv(ann("Tue", "09:00", "17:00")))
+    assert staff_file_paths(rota_file) == [rota_file]
+    front, edt = tmp_path / "front.csv", tmp_path / "edt.csv"
+    assert staff_file_paths(f"{front}+{edt}") == [front, edt]  # no such single file: joined
+
+
+def test_once_a_real_rota_is_loaded_the_demo_team_is_not_refreshed_back_on(
+        settings, runtime, monkeypatch, tmp_path):
+    from dataclasses import replace
+
+    with _uow(runtime) as uow:
+        load_rota_file(uow, DEMO_TEAM, NOW)
+    rota_file = tmp_path / "front-door.csv"
+    rota_file.write_text(csv(ann("Tue", "09:00", "17:00")))
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("CALLROUTER_DATA_DIR", str(settings.data_dir))
+    assert cli.main(["staff", "load", "--replace-all", str(rota_file)]) == 0
+    demo_shifts = [row for row in stored(runtime) if row[0].startswith("demo-")
+                   and row[2] > datetime.now(UTC)]
+    assert demo_shifts == []
+
+    cli._refresh_rota(replace(settings, staff_file=None))  # the worker's 6-hourly refresh
+    assert [row for row in stored(runtime) if row[0].startswith("demo-")
+            and row[2] > datetime.now(UTC)] == []

@@ -396,13 +396,20 @@ def test_a_holder_who_signed_off_mid_call_keeps_the_task_until_the_dial_lock_goe
         assert release_unreachable_holders(uow, NOW + timedelta(minutes=6)) == [task_id]
 
 
+def _gone_home_holding_one(uow, *, out_of_hours_cover=False):
+    """A social worker whose shift ended just before NOW, holding a call-back given at EARLIER."""
+    holder = create_staff(uow, "sw-1", "social_worker", starts=NOW - timedelta(hours=8),
+                          hours=7.9)
+    task = create_task(uow, created=EARLIER, status="allocated", assignee=holder,
+                       out_of_hours_cover=out_of_hours_cover)
+    task.allocated_at = EARLIER
+    return holder, task
+
+
 def test_a_holder_who_reached_the_caller_keeps_the_task_to_complete_after_signing_off(runtime):
     with _uow(runtime) as uow:
-        holder = create_staff(uow, "sw-1", "social_worker", starts=NOW - timedelta(hours=8),
-                              hours=7.9)
+        holder, task = _gone_home_holding_one(uow)
         create_staff(uow, "sw-2", "social_worker", starts=EARLIER)
-        task = create_task(uow, created=EARLIER, status="allocated", assignee=holder)
-        task.allocated_at = EARLIER
         # Reached just before her shift ended; the attempt let go of the dial lock.
         uow.session.add(TaskAttempt(task_id=task.id, staff_id=holder.id, outcome="reached",
                                     created_at=NOW - timedelta(minutes=7)))
@@ -416,11 +423,8 @@ def test_a_holder_who_reached_the_caller_keeps_the_task_to_complete_after_signin
 
 def test_a_retry_owed_after_the_caller_was_reached_goes_to_someone_on_shift(runtime):
     with _uow(runtime) as uow:
-        holder = create_staff(uow, "sw-1", "social_worker", starts=NOW - timedelta(hours=8),
-                              hours=7.9)
+        holder, task = _gone_home_holding_one(uow)
         create_staff(uow, "sw-2", "social_worker", starts=EARLIER)
-        task = create_task(uow, created=EARLIER, status="allocated", assignee=holder)
-        task.allocated_at = EARLIER
         uow.session.add_all([
             TaskAttempt(task_id=task.id, staff_id=holder.id, outcome="reached",
                         created_at=NOW - timedelta(minutes=40)),
@@ -435,13 +439,9 @@ def test_a_retry_owed_after_the_caller_was_reached_goes_to_someone_on_shift(runt
 
 def test_a_caller_the_edt_reached_for_a_gone_holder_is_not_given_out_again(runtime):
     with _uow(runtime) as uow:
-        holder = create_staff(uow, "sw-1", "social_worker", starts=NOW - timedelta(hours=8),
-                              hours=7.9)
+        _, task = _gone_home_holding_one(uow, out_of_hours_cover=True)
         edt = create_staff(uow, "ed-1", "edt_social_worker", starts=EARLIER)
         create_staff(uow, "ed-2", "edt_social_worker", starts=EARLIER)
-        task = create_task(uow, created=EARLIER, status="allocated", assignee=holder,
-                           out_of_hours_cover=True)
-        task.allocated_at = EARLIER
         uow.session.add(TaskAttempt(task_id=task.id, staff_id=edt.id, outcome="reached",
                                     created_at=NOW - timedelta(minutes=5)))
         uow.commit()

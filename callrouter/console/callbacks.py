@@ -52,7 +52,8 @@ def _panels(me, now) -> dict:
     waiting = tasks.waiting_for_cover(work.session, me)
     return {
         "waiting": waiting, "waiting_empty": WAITING_EMPTY,
-        "reasons": allocation.waiting_reasons(work, now) if waiting else {},
+        "reasons": allocation.waiting_reasons(work, now, task_ids=[t.id for t in waiting])
+        if waiting else {},
         "escalations": tasks.escalated_to(work.session, me, now),
         "escalations_empty": ESCALATIONS_EMPTY,
     }

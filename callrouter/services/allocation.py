@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 
@@ -71,10 +72,11 @@ def allocate_pending(uow: UnitOfWork, now: datetime,
     return made
 
 
-def waiting_reasons(uow: UnitOfWork, now: datetime,
-                    rules: AllocationRules = DEFAULT_RULES) -> dict[int, str]:
-    """Say, for each unallocated task, why nobody on shift can be given it now."""
-    tasks = _unallocated_rows(uow)
+def waiting_reasons(uow: UnitOfWork, now: datetime, rules: AllocationRules = DEFAULT_RULES,
+                    task_ids: Iterable[int] | None = None) -> dict[int, str]:
+    """Say, for each unallocated task (or those of task_ids), why nobody on shift can be
+    given it now."""
+    tasks = _unallocated_rows(uow, task_ids)
     if not tasks:
         return {}
     candidates = on_duty_candidates(uow, now)
@@ -92,12 +94,13 @@ def waiting_reasons(uow: UnitOfWork, now: datetime,
     return reasons
 
 
-def _unallocated_rows(uow: UnitOfWork) -> list:
-    """Return every unallocated task as a row of TASK_COLUMNS."""
+def _unallocated_rows(uow: UnitOfWork, task_ids: Iterable[int] | None = None) -> list:
+    """Return every unallocated task (or those of task_ids) as a row of TASK_COLUMNS."""
     # Plain rows, not ORM objects: the pool can hold a thousand tasks and is read each time.
-    return uow.session.execute(
-        select(*TASK_COLUMNS).where(Task.status == "unallocated")
-    ).all()
+    query = select(*TASK_COLUMNS).where(Task.status == "unallocated")
+    if task_ids is not None:
+        query = query.where(Task.id.in_(list(task_ids)))
+    return uow.session.execute(query).all()
 
 
 def _claim(uow: UnitOfWork, plan: list[Assignment], now: datetime) -> list[Assignment]:
@@ -246,6 +249,13 @@ def set_availability(uow: UnitOfWork, staff_id: int, availability: str,
 def on_shift_now(uow: UnitOfWork, staff_id: int, now: datetime) -> bool:
     """Say whether someone's run of shifts covers this moment."""
     return staff_id in _continuous_shifts(uow, now)
+
+
+def presence_now(uow: UnitOfWork, staff: Staff, now: datetime) -> str | None:
+    """Return someone's availability now if they are on shift (KEEPS_HELD_WORK: at work), or
+    None if they are not on shift at all; one read of the shifts."""
+    stretch = _continuous_shifts(uow, now).get(staff.id)
+    return availability_now(staff, stretch[0], now) if stretch else None
 
 
 # -- reading the world ------------------------------------------------------------------------

@@ -90,8 +90,8 @@ def load_rota_files(uow: UnitOfWork, paths: Sequence[Path], now: datetime, *,
     """
     paths = [Path(path) for path in paths]
     rota = read_rota_files(paths)
-    # The worker refreshes the demo team while demo staff exist, even beside a real rota
-    # loaded by hand with `callrouter staff load`: the demo must not take those people off.
+    # The demo team, even loaded by itself, is never the whole rota: it must not take off
+    # anyone loaded by hand (the worker refreshes it only while it is all the staff there is).
     demo = all(path.resolve() == DEMO_TEAM for path in paths)
     return load_rota(uow, rota, now, leave_others=demo or not replace_all)
 

@@ -46,10 +46,11 @@ def urgency(task: Task, now: datetime) -> Urgency:
     quarters through other time, counted as the timescale counts it).
     """
     left = task.due_at - now
-    risk = int((task.due_at - warning_at(task)).total_seconds())
+    warn_at = warning_at(task)
+    risk = int((task.due_at - warn_at).total_seconds())
     if left <= timedelta(0):
         return Urgency("breached", int(left.total_seconds()), risk)
-    state = "at_risk" if now >= warning_at(task) else "on_time"
+    state = "at_risk" if now >= warn_at else "on_time"
     return Urgency(state, int(left.total_seconds()), risk)
 
 
@@ -87,6 +88,11 @@ def waiting_for_cover(session: Session, staff: Staff | None) -> list[Task] | Non
     ))
 
 
+# An escalation as its tables show it: the call-back, its contact and its holder.
+_ESCALATION_LOADS = (selectinload(Escalation.task).selectinload(Task.contact),
+                     selectinload(Escalation.task).selectinload(Task.assignee))
+
+
 def escalated_to(session: Session, staff: Staff | None, now: datetime,
                  within: timedelta = timedelta(days=2)) -> list[Escalation] | None:
     """For someone who may be told of escalations, the latest one on each call-back still open.
@@ -98,8 +104,7 @@ def escalated_to(session: Session, staff: Staff | None, now: datetime,
     found = session.scalars(
         select(Escalation)
         .join(Task, Task.id == Escalation.task_id)
-        .options(selectinload(Escalation.task).selectinload(Task.contact),
-                 selectinload(Escalation.task).selectinload(Task.assignee))
+        .options(*_ESCALATION_LOADS)
         .where(Escalation.manager_id == staff.id, Escalation.created_at >= now - within,
                Task.status.in_(OPEN_STATUSES))
         .order_by(Escalation.created_at.desc(), Escalation.id.desc())
@@ -217,13 +222,12 @@ def covers(uow: UnitOfWork, staff: Staff | None, task: Task, now: datetime) -> b
     worker on shift, on what the EDT covers, held by nobody, by them, or by someone who has
     gone (off shift, away or signed off). Told of it out of hours, they must be able to act on
     it; while its holder is at work, it stays the holder's."""
-    if not edt_covered(staff, task) or not allocation.on_shift_now(uow, staff.id, now):
+    if not edt_covered(staff, task) or allocation.presence_now(uow, staff, now) is None:
         return False
     if task.assignee_id in (None, staff.id):
         return True
     holder = uow.session.get(Staff, task.assignee_id)
-    return (not allocation.on_shift_now(uow, holder.id, now)
-            or allocation.current_availability(uow, [holder], now)[holder.id] in ("away", "off"))
+    return allocation.presence_now(uow, holder, now) not in allocation.KEEPS_HELD_WORK
 
 
 def may_work(uow: UnitOfWork, task: Task, user: User, now: datetime, doing: str,
@@ -419,9 +423,10 @@ def take(uow: UnitOfWork, task: Task, user: User, now: datetime) -> None:
                         "holds this call-back")
     if not allocation.could_take(staff, task):
         raise TaskError("Your role and skills do not fit this call-back")
-    if not allocation.on_shift_now(uow, staff.id, now):
+    presence = allocation.presence_now(uow, staff, now)
+    if presence is None:
         raise TaskError("You are not on shift now, so you cannot take a call-back")
-    if allocation.current_availability(uow, [staff], now)[staff.id] in ("away", "off"):
+    if presence not in allocation.KEEPS_HELD_WORK:
         raise TaskError("You are marked away or signed off. Mark yourself available first.")
     if not allocation.claim_for(uow, task.id, staff.id, now):
         uow.session.rollback()
@@ -466,9 +471,7 @@ def recent_escalations(session: Session, now: datetime,
     """Return the escalations raised lately, newest first, with their tasks and contacts."""
     return list(session.scalars(
         select(Escalation)
-        .options(selectinload(Escalation.task).selectinload(Task.contact),
-                 selectinload(Escalation.task).selectinload(Task.assignee),
-                 selectinload(Escalation.manager))
+        .options(*_ESCALATION_LOADS, selectinload(Escalation.manager))
         .where(Escalation.created_at >= now - within)
         .order_by(Escalation.created_at.desc(), Escalation.id.desc())
         .limit(limit)

@@ -408,19 +408,23 @@ def export(_args=None) -> int:
 def load_staff(args) -> int:
     """Load staff and shifts from rota CSV files joined as one (see STAFF_LOAD_DESCRIPTION)."""
     from callrouter.domain.rota import RotaError
-    from callrouter.services.staff import load_rota_files
+    from callrouter.services.staff import bank_holidays_left_out, load_rota_files
     from callrouter.services.unit_of_work import NoDispatcher
 
+    now = datetime.now(UTC)
     try:
         with _runtime() as runtime, runtime.unit_of_work(NoDispatcher()) as uow:
-            added = load_rota_files(uow, args.files, datetime.now(UTC),
-                                    replace_all=args.replace_all)
+            added = load_rota_files(uow, args.files, now, replace_all=args.replace_all)
     except RotaError as error:
         print(f"error: {error}; nothing was loaded", file=sys.stderr)
         return 2
     files = " + ".join(str(path) for path in args.files)
     whole = " as the whole rota" if args.replace_all else ""
     print(f"loaded {files}{whole}: {added} new shifts")
+    for day, name, refs in bank_holidays_left_out(args.files, now):
+        print(f"note: {day:%a %d %b %Y} is a bank holiday ({name}): the weekly shifts of "
+              f"{', '.join(refs)} were left out, as the front door shuts; put anyone working it "
+              "in as a dated row, and check the EDT's rota covers the day")
     return 0
 
 

@@ -248,6 +248,17 @@ class WorkingCalendar:
         return datetime.combine(day, wall_time, tzinfo=self._zone).astimezone(UTC)
 
 
+def is_bank_holiday(day: date, region: str = "england") -> bool:
+    """Say whether this local date is a bank holiday in the region (England by default)."""
+    return day in _bank_holidays(region, day.year)
+
+
+def bank_holiday_name(day: date, region: str = "england") -> str | None:
+    """Return the bank holiday's name ("Christmas Day"), or None on any other day."""
+    country, subdivision = BANK_HOLIDAY_REGIONS[region]
+    return holidays.country_holidays(country, subdiv=subdivision, years=day.year).get(day)
+
+
 @functools.lru_cache(maxsize=64)
 def _bank_holidays(region: str, year: int) -> frozenset[date]:
     country, subdivision = BANK_HOLIDAY_REGIONS[region]

@@ -7,6 +7,11 @@ that date (annual leave, a bank holiday, sickness known in advance). Times are E
 wall-clock HH:MM; an end at or before the start means the shift runs past midnight, and an end
 of 24:00 means midnight at the close of the day. Shifts come out as aware UTC datetimes, so a
 night shift across a clock change lasts its real length.
+
+The front door shuts on England's bank holidays and the EDT takes its urgent calls, so a
+weekly row of anyone but the EDT gives no shift on a bank holiday: otherwise call-backs would
+go on Christmas Day to people at home. A dated row still gives one (someone working Boxing Day
+is written in as that date), and the EDT's weekly rows run every day of the year.
 """
 
 from __future__ import annotations
@@ -16,10 +21,12 @@ import io
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from callrouter.domain.calendar import bank_holiday_name, is_bank_holiday
 from callrouter.domain.vocabulary import Role, Skill
 
 LONDON = ZoneInfo("Europe/London")
@@ -126,13 +133,43 @@ class Rota:
         day = first_day
         while day <= last_day:
             for pattern in self.patterns:
-                if pattern.occurs_on(day) and (pattern.staff_ref, day) not in days_off:
+                if (pattern.occurs_on(day) and (pattern.staff_ref, day) not in days_off
+                        and not self._shut_for_bank_holiday(pattern, day)):
                     shift = pattern.shift_starting_on(day)
                     if shift.ends_at > start_utc and shift.starts_at < end_utc:
                         shifts.append(shift)
             day += timedelta(days=1)
         shifts.sort(key=lambda s: (s.starts_at, s.staff_ref, s.ends_at))
         return shifts
+
+    def bank_holidays_left_out(self, start_utc: datetime,
+                               end_utc: datetime) -> list[tuple[date, str, tuple[str, ...]]]:
+        """List each bank holiday in the window on which weekly rows gave no shift: the date,
+        the holiday's name and the staff_refs left off (not those written in by date), for the
+        rota manager to check."""
+        first_day = start_utc.astimezone(LONDON).date()
+        last_day = end_utc.astimezone(LONDON).date()
+        left_out: list[tuple[date, str, tuple[str, ...]]] = []
+        day = first_day
+        while day <= last_day:
+            written_in = {p.staff_ref for p in self.patterns
+                          if p.on_date == day and p.occurs_on(day)}
+            refs = sorted({p.staff_ref for p in self.patterns
+                           if p.occurs_on(day) and self._shut_for_bank_holiday(p, day)}
+                          - written_in)
+            if refs:
+                left_out.append((day, bank_holiday_name(day) or "bank holiday", tuple(refs)))
+            day += timedelta(days=1)
+        return left_out
+
+    def _shut_for_bank_holiday(self, pattern: ShiftPattern, day: date) -> bool:
+        if pattern.weekday is None or not is_bank_holiday(day):
+            return False
+        return self._roles[pattern.staff_ref] is not Role.EDT_SOCIAL_WORKER
+
+    @cached_property
+    def _roles(self) -> dict[str, Role]:
+        return {member.ref: member.role for member in self.staff}
 
     def on_shift_at(self, moment: datetime) -> list[Shift]:
         """List who is on shift at this moment, with touching shifts joined into one."""

@@ -8,7 +8,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -93,7 +93,19 @@ def load_rota_files(uow: UnitOfWork, paths: Sequence[Path], now: datetime, *,
     # The demo team, even loaded by itself, is never the whole rota: it must not take off
     # anyone loaded by hand (the worker refreshes it only while it is all the staff there is).
     demo = all(path.resolve() == DEMO_TEAM for path in paths)
-    return load_rota(uow, rota, now, leave_others=demo or not replace_all)
+    added = load_rota(uow, rota, now, leave_others=demo or not replace_all)
+    for day, _, refs in rota.bank_holidays_left_out(now, now + DEFAULT_HORIZON):
+        log.info("rota: weekly shifts of %d people left out on bank holiday %s",
+                 len(refs), day.isoformat())
+    return added
+
+
+def bank_holidays_left_out(paths: Sequence[Path], now: datetime,
+                           ) -> list[tuple[date, str, tuple[str, ...]]]:
+    """The bank holidays a load of these files reaches on which weekly rows gave no shift
+    (Rota.bank_holidays_left_out), for the rota manager to check."""
+    rota = read_rota_files([Path(path) for path in paths])
+    return rota.bank_holidays_left_out(now, now + DEFAULT_HORIZON)
 
 
 def load_staff_file(uow: UnitOfWork, staff_file: str | Path, now: datetime) -> int:

@@ -247,14 +247,14 @@ def test_a_dated_row_with_no_times_is_a_day_off_from_every_shift_starting_that_d
     parsed = rota(
         "SW01,A,social_worker,t,,,Fri,09:00,17:00",
         "SW01,A,social_worker,t,,,Thu,22:00,07:00",
-        "SW01,A,social_worker,t,,2027-03-26,,,",  # Good Friday
+        "SW01,A,social_worker,t,,2027-03-19,,,",  # annual leave
         "SW02,B,social_worker,t,,,Fri,09:00,17:00",
     )
-    good_friday_noon = datetime(2027, 3, 26, 12, 0, tzinfo=UTC)
-    assert [s.staff_ref for s in parsed.on_shift_at(good_friday_noon)] == ["SW02"]
+    leave_day_noon = datetime(2027, 3, 19, 12, 0, tzinfo=UTC)
+    assert [s.staff_ref for s in parsed.on_shift_at(leave_day_noon)] == ["SW02"]
     # The night that began the day before still runs into the morning.
-    assert [s.staff_ref for s in parsed.on_shift_at(good_friday_noon.replace(hour=6))] == ["SW01"]
-    assert [s.staff_ref for s in parsed.on_shift_at(good_friday_noon + timedelta(days=7))] == [
+    assert [s.staff_ref for s in parsed.on_shift_at(leave_day_noon.replace(hour=6))] == ["SW01"]
+    assert [s.staff_ref for s in parsed.on_shift_at(leave_day_noon - timedelta(days=7))] == [
         "SW01", "SW02"]
 
 
@@ -263,3 +263,43 @@ def test_a_day_off_needs_a_date_and_a_rota_of_days_off_has_no_shifts():
         rota("SW01,A,social_worker,t,,,Fri,,")
     with pytest.raises(RotaError, match="no shifts"):
         rota("SW01,A,social_worker,t,,2027-03-26,,,")
+
+
+def test_on_a_bank_holiday_weekly_rows_give_the_front_door_no_shift_but_the_edt_works():
+    parsed = rota(
+        "SW01,A,social_worker,MASH,,,Fri,09:00,17:00",
+        "PM01,P,practice_manager,MASH,,,Fri,09:00,17:00",
+        "ED01,E,edt_social_worker,EDT,,,Fri,09:00,17:00",
+    )
+    christmas_noon = utc(2026, 12, 25, 12)  # a Friday
+    assert [s.staff_ref for s in parsed.on_shift_at(christmas_noon)] == ["ED01"]
+    assert [s.staff_ref for s in parsed.on_shift_at(christmas_noon - timedelta(days=7))] == [
+        "ED01", "PM01", "SW01"]
+
+
+def test_someone_working_a_bank_holiday_is_written_in_as_a_dated_row():
+    parsed = rota(
+        "SW01,A,social_worker,MASH,,,Mon,09:00,17:00",
+        "SW02,B,social_worker,MASH,,,Mon,09:00,17:00",
+        "SW02,B,social_worker,MASH,,2027-03-29,,10:00,14:00",  # Easter Monday
+    )
+    shifts = parsed.shifts_between(utc(2027, 3, 29), utc(2027, 3, 30))
+    assert [(s.staff_ref, s.starts_at.hour, s.ends_at.hour) for s in shifts] == [
+        ("SW02", 9, 13)]  # 10:00 to 14:00 BST
+
+
+def test_the_weekly_shifts_a_bank_holiday_leaves_out_are_listed_for_the_rota_manager():
+    parsed = rota(
+        "SW01,A,social_worker,MASH,,,Fri,09:00,17:00",
+        "SW02,B,social_worker,MASH,,,Mon,09:00,17:00",
+        "SW02,B,social_worker,MASH,,2026-12-28,,09:00,13:00",  # written in for Boxing Day
+        "SW03,D,social_worker,MASH,,,Mon,09:00,17:00",
+        "EH01,C,early_help_officer,Hub,,,Fri,09:00,17:00",
+        "ED01,E,edt_social_worker,EDT,,,Fri,09:00,17:00",
+    )
+    assert parsed.bank_holidays_left_out(utc(2026, 12, 21), utc(2027, 1, 4)) == [
+        (date(2026, 12, 25), "Christmas Day", ("EH01", "SW01")),
+        (date(2026, 12, 28), "Boxing Day (observed)", ("SW03",)),
+        (date(2027, 1, 1), "New Year's Day", ("EH01", "SW01")),
+    ]
+    assert parsed.bank_holidays_left_out(utc(2026, 11, 30), utc(2026, 12, 14)) == []

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from freezegun import freeze_time
 from sqlalchemy import select
 
 from callrouter import cli
@@ -553,3 +554,23 @@ def test_once_a_real_rota_is_loaded_the_demo_team_is_not_refreshed_back_on(
     cli._refresh_rota(replace(settings, staff_file=None))  # the worker's 6-hourly refresh
     assert [row for row in stored(runtime) if row[0].startswith("demo-")
             and row[2] > datetime.now(UTC)] == []
+
+
+def test_the_staff_load_command_leaves_the_front_door_off_on_bank_holidays_and_says_so(
+        runtime, command, tmp_path, capsys):
+    path = tmp_path / "rota.csv"
+    path.write_text(csv(ann("Fri", "09:00", "17:00"), bob("Mon", "09:00", "17:00"),
+                        _edt("Fri", "09:00", "17:00")))
+
+    with freeze_time("2026-12-21 10:00:00"):  # Monday; Christmas Day is Friday 25
+        assert command(["staff", "load", str(path)]) == 0
+
+    out = capsys.readouterr().out
+    assert ("note: Fri 25 Dec 2026 is a bank holiday (Christmas Day): the weekly shifts of "
+            "SW01 were left out") in out
+    assert "Mon 28 Dec 2026 is a bank holiday (Boxing Day (observed)): the weekly shifts of "\
+        "SW02 were left out" in out
+    assert "Fri 01 Jan 2027" in out and "Fri 18 Dec" not in out
+    christmas = [row[0] for row in stored(runtime) if row[1].date() == utc(2026, 12, 25).date()]
+    assert christmas == ["ED01"]
+    assert any(row[0] == "SW02" and row[1] == utc(2027, 1, 4, 9) for row in stored(runtime))

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from redis import Redis
 from rq import Queue, Retry
-from rq.exceptions import DuplicateJobError
+from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 
 from workers.queues import JOB_QUEUES
@@ -15,7 +15,11 @@ from workers.queues import JOB_QUEUES
 log = logging.getLogger(__name__)
 
 FAILURE_TTL_SECONDS = 7 * 24 * 3600
+# A job failing every minute would otherwise keep a week of failures, 10,000 of them.
+EVERY_MINUTE_FAILURE_TTL_SECONDS = 24 * 3600
 FINISHED_STATES = {JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}
+WAITING_STATES = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
+DEFAULT_RETRY = Retry(max=5, interval=[5, 15, 30, 60, 120])
 
 
 def not_before(at: datetime) -> datetime:
@@ -35,6 +39,7 @@ class RQDispatcher:
 
     def __init__(self, connection: Redis):
         self.connection = connection
+        self._last_every_minute: dict[str, str] = {}
 
     def enqueue(self, job: str, *args: int, at: datetime | None = None) -> None:
         """Queue a job now, or at an aware time (the worker's scheduler moves it then)."""
@@ -56,16 +61,46 @@ class RQDispatcher:
             self._enqueue(queue, job, args, job_id, at)
         log.debug("enqueued %s", job_id)
 
+    def enqueue_every_minute(self, job: str, now: datetime) -> None:
+        """Queue a job that runs every minute (the sweep) under that minute's own id, unless the
+        one queued last has not started yet.
+
+        A fixed id would let a run whose worker was killed mid-job, left "started" in RQ until
+        its clean-up minutes later, hold up every run after it; a new id each minute cannot be
+        held up, and waiting for the last one to start keeps a busy worker from a backlog.
+        """
+        last = self._last_every_minute.get(job)
+        if last is not None and _status(self.connection, last) in WAITING_STATES:
+            return
+        job_id = f"{job}-minute-{int(now.timestamp()) // 60}"
+        queue = Queue(JOB_QUEUES[job], connection=self.connection)
+        try:
+            # No retries: the next minute's run is the retry.
+            self._enqueue(queue, job, (), job_id, None, retry=None,
+                          failure_ttl=EVERY_MINUTE_FAILURE_TTL_SECONDS)
+        except DuplicateJobError:
+            return
+        self._last_every_minute[job] = job_id
+
     @staticmethod
-    def _enqueue(queue: Queue, job: str, args: tuple, job_id: str, at: datetime | None) -> None:
+    def _enqueue(queue: Queue, job: str, args: tuple, job_id: str, at: datetime | None,
+                 retry: Retry | None = DEFAULT_RETRY,
+                 failure_ttl: int = FAILURE_TTL_SECONDS) -> None:
         options = dict(
             job_id=job_id,
             unique=True,
-            failure_ttl=FAILURE_TTL_SECONDS,
-            retry=Retry(max=5, interval=[5, 15, 30, 60, 120]),
+            failure_ttl=failure_ttl,
+            retry=retry,
         )
         function = f"workers.jobs.{job}"
         if at is None:
             queue.enqueue_call(function, args=args, **options)
         else:
             queue.enqueue_at(at, function, *args, **options)
+
+
+def _status(connection: Redis, job_id: str) -> JobStatus | None:
+    try:
+        return Job.fetch(job_id, connection=connection).get_status(refresh=True)
+    except NoSuchJobError:
+        return None

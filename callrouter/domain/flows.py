@@ -160,3 +160,8 @@ class FlowRegistry:
 
     def get(self, name: str) -> Flow:
         return self.flows[name]
+
+    def get_or_default(self, name: str) -> Flow:
+        """Return the named flow, or the default one if it has since gone (renamed or retired
+        while a call or a call-back from it was still open), so that work is never stuck."""
+        return self.flows.get(name) or self.default

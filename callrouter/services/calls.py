@@ -67,7 +67,7 @@ class CallService:
             contact = self._contact(uow, call_sid)
             if contact is None:
                 contact = self._new_contact(uow, call_sid, caller, called)
-            flow = self.flows.get(contact.flow_name)
+            flow = self._flow_of(contact)
             return self._apply(uow, contact, flow, Engine(flow).begin(self._view(contact)))
 
         return self._once(call_sid, 0, act, render)
@@ -79,7 +79,7 @@ class CallService:
             contact = self._contact(uow, call_sid)
             if contact is None:
                 raise LookupError("unknown call")
-            flow = self.flows.get(contact.flow_name)
+            flow = self._flow_of(contact)
             engine = Engine(flow)
             view = self._view(contact)
             if contact.outcome is not None or contact.status == "closed":
@@ -95,7 +95,7 @@ class CallService:
             contact = self._contact(uow, call_sid)
             if contact is None:
                 raise LookupError("unknown call")
-            flow = self.flows.get(contact.flow_name)
+            flow = self._flow_of(contact)
             contact.turn += 1
             if dial_status in ANSWERED_DIAL_STATUSES:
                 if contact.outcome is None:
@@ -154,39 +154,48 @@ class CallService:
 
     def close_stale(self, older_than: datetime) -> list[int]:
         """Close calls whose end Twilio never told us about, so none stays open for ever."""
-        closed = []
-        with self.unit_of_work() as uow:
-            stale = uow.session.scalars(
-                select(Contact).where(
-                    Contact.status == "in_progress",
-                    Contact.channel == "phone",
-                    Contact.updated_at < older_than,
-                )
-            ).all()
-            for contact in stale:
-                contact.call_status = contact.call_status or "lost"
-                self._close(uow, contact)
-                closed.append(contact.id)
-            uow.commit()
-        return closed
+        stale = select(Contact.id).where(
+            Contact.status == "in_progress",
+            Contact.channel == "phone",
+            Contact.updated_at < older_than,
+        )
+
+        def close(uow: UnitOfWork, contact: Contact) -> None:
+            contact.call_status = contact.call_status or "lost"
+            self._close(uow, contact)
+
+        return self._each_contact(stale, close, "close a call never reported ended")
 
     def settle_transfers(self, older_than: datetime) -> list[int]:
         """Treat a transfer whose Dial report never came as unanswered, so nothing is lost."""
-        settled = []
+        unreported = select(Contact.id).where(
+            Contact.status == "closed", Contact.outcome.is_(None),
+            Contact.redirected_to.is_not(None), Contact.closed_at < older_than,
+        )
+
+        def settle(uow: UnitOfWork, contact: Contact) -> None:
+            outcomes.close_unfinished(uow, contact, self._flow_of(contact),
+                                      usable_caller_id(contact.from_number), self._clock())
+
+        return self._each_contact(unreported, settle, "settle an unreported transfer")
+
+    def _each_contact(self, query, work: Callable[[UnitOfWork, Contact], None],
+                      doing: str) -> list[int]:
+        # One transaction per contact: a contact that cannot be handled is logged and left for
+        # the next sweep, and never holds up the others.
         with self.unit_of_work() as uow:
-            waiting = uow.session.scalars(
-                select(Contact).where(
-                    Contact.status == "closed", Contact.outcome.is_(None),
-                    Contact.redirected_to.is_not(None), Contact.closed_at < older_than,
-                )
-            ).all()
-            for contact in waiting:
-                flow = self.flows.get(contact.flow_name)
-                outcomes.close_unfinished(uow, contact, flow,
-                                          usable_caller_id(contact.from_number), self._clock())
-                settled.append(contact.id)
-            uow.commit()
-        return settled
+            contact_ids = list(uow.session.scalars(query))
+        done = []
+        for contact_id in contact_ids:
+            try:
+                with self.unit_of_work() as uow:
+                    contact = uow.session.get(Contact, contact_id)
+                    work(uow, contact)
+                    uow.commit()
+                done.append(contact_id)
+            except Exception:
+                log.exception("could not %s: contact %s", doing, contact_id)
+        return done
 
     def _close(self, uow: UnitOfWork, contact: Contact) -> None:
         now = self._clock()
@@ -194,7 +203,7 @@ class CallService:
         # may tell us the call ended before it: leave it to that report (or, if it never comes,
         # to settle_transfers), so a caller the team spoke to is not owed a call-back too.
         if contact.redirected_to is None or contact.outcome is not None:
-            flow = self.flows.get(contact.flow_name)
+            flow = self._flow_of(contact)
             outcomes.close_unfinished(uow, contact, flow, usable_caller_id(contact.from_number),
                                       now)
         contact.status = "closed"
@@ -202,6 +211,12 @@ class CallService:
         contact.updated_at = now
 
     # -- helpers -----------------------------------------------------------------------------
+
+    def _flow_of(self, contact: Contact) -> Flow:
+        if contact.flow_name not in self.flows.flows:
+            log.warning("contact %s: its flow has gone; going on with the default flow",
+                        contact.id)
+        return self.flows.get_or_default(contact.flow_name)
 
     def _once(self, call_sid: str, turn: int, act: Callable[[UnitOfWork], Spoken],
               render: Render) -> str:

@@ -256,7 +256,7 @@ def _release_dial_lock(uow: UnitOfWork, task: Task) -> None:
 
 def flow_for(flows: FlowRegistry, contact: Contact) -> Flow:
     """Return the flow a contact came through, or the default flow if it has since gone."""
-    return flows.flows.get(contact.flow_name) or flows.default
+    return flows.get_or_default(contact.flow_name)
 
 
 def record_attempt(uow: UnitOfWork, task: Task, user: User, outcome: str, note: str,

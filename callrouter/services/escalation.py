@@ -11,9 +11,9 @@ so a lost timer or a dead worker delays an escalation by a minute at most and ne
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
 from callrouter.db.models import Escalation, Task
@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 # Who may be told of an escalation: a practice manager on shift, failing one (for what it
 # covers) the Emergency Duty Team.
 TOLD_ROLES = frozenset({Role.PRACTICE_MANAGER, *PRODUCTION_RULES.out_of_hours_cover})
+# How far back the check looks for call-backs closed after their deadline with no breach on
+# record: longer than any outage of the worker, short enough to stay a cheap query.
+CLOSED_LATE_LOOKBACK = timedelta(days=7)
 
 
 def schedule_deadline_checks(uow: UnitOfWork, task: Task) -> None:
@@ -49,11 +52,20 @@ def warning_at(task: Task) -> datetime:
 
 def check_deadlines(uow: UnitOfWork, now: datetime,
                     task_ids: list[int] | None = None) -> list[Escalation]:
-    """Record an at-risk warning or a breach for every open task that has reached one."""
-    query = select(Task).where(Task.status.in_(OPEN_STATUSES))
-    if task_ids is not None:
-        query = query.where(Task.id.in_(task_ids))
-    tasks = uow.session.scalars(query).all()
+    """Record an at-risk warning or a breach for every open task that has reached one, and a
+    breach for one closed after its deadline that has none (its check missed while the worker
+    was down: a late call-back is recorded late, never not at all)."""
+    open_tasks = select(Task).where(Task.status.in_(OPEN_STATUSES))
+    breach_recorded = exists().where(Escalation.task_id == Task.id, Escalation.kind == "breach")
+    closed_late = select(Task).where(
+        Task.closed_at >= now - CLOSED_LATE_LOOKBACK, Task.closed_at > Task.due_at,
+        Task.status.not_in(OPEN_STATUSES), ~breach_recorded,
+    )
+    tasks = []
+    for query in (open_tasks, closed_late):
+        if task_ids is not None:
+            query = query.where(Task.id.in_(task_ids))
+        tasks.extend(uow.session.scalars(query))
     already = {
         (task_id, kind)
         for task_id, kind in uow.session.execute(

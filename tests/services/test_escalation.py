@@ -8,7 +8,9 @@ from rq import Queue
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
 
-from callrouter.db.models import Escalation, Task
+from callrouter.db.console_models import User
+from callrouter.db.models import Escalation, Staff, Task
+from callrouter.services import tasks
 from callrouter.services.escalation import check_deadlines
 from callrouter.services.unit_of_work import NoDispatcher
 from tests.services.factories import create_staff, create_task
@@ -160,3 +162,37 @@ def test_a_message_left_on_friday_night_is_not_escalated_over_the_weekend(runtim
     assert _check(runtime, datetime(2026, 11, 29, 20, 15, tzinfo=UTC)) == []  # Sunday night
     assert _check(runtime, datetime(2026, 11, 30, 9, 0, tzinfo=UTC)) == []  # opening
     assert _check(runtime, monday_noon) == [(task_id, "at_risk")]
+
+
+DEADLINE = CREATED + timedelta(hours=1)
+
+
+def test_a_call_back_closed_after_its_deadline_unchecked_still_has_its_breach_recorded(
+        runtime, people):
+    with runtime.unit_of_work(NoDispatcher()) as uow:
+        worker = uow.session.get(Staff, people["worker"])
+        task_id = create_task(uow, created=CREATED, status="allocated", assignee=worker).id
+        uow.commit()
+    # The worker is down from before the deadline until after the call-back is completed.
+    with runtime.unit_of_work(NoDispatcher()) as uow:
+        tasks.complete(uow, uow.session.get(Task, task_id),
+                       uow.session.get(User, people["social_worker"]), DEADLINE + timedelta(minutes=10))
+
+    with runtime.unit_of_work(NoDispatcher()) as uow:
+        raised = check_deadlines(uow, DEADLINE + timedelta(minutes=15))
+        assert [(e.task_id, e.kind, e.task_due_at) for e in raised] == [
+            (task_id, "breach", DEADLINE)]
+    with runtime.unit_of_work(NoDispatcher()) as uow:
+        assert check_deadlines(uow, DEADLINE + timedelta(minutes=16)) == []  # once
+
+
+def test_a_call_back_closed_in_time_or_long_ago_is_left_alone(runtime, people):
+    with runtime.unit_of_work(NoDispatcher()) as uow:
+        in_time = create_task(uow, created=CREATED, status="completed")
+        in_time.closed_at = DEADLINE - timedelta(minutes=5)
+        long_ago = create_task(uow, created=CREATED - timedelta(days=30), status="cancelled")
+        long_ago.closed_at = long_ago.due_at + timedelta(hours=1)
+        uow.commit()
+
+    with runtime.unit_of_work(NoDispatcher()) as uow:
+        assert check_deadlines(uow, DEADLINE + timedelta(minutes=15)) == []

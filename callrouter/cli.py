@@ -117,9 +117,14 @@ def _parser() -> argparse.ArgumentParser:
 
 @contextmanager
 def _runtime(settings: Settings | None = None):
-    """Yield a runtime for one command, closing its database connections afterwards."""
+    """Yield a runtime for one command, closing its database connections afterwards.
+
+    The schema is brought up to date first (a no-op when it is), so a rota manager's first
+    `staff load` on a new machine works without a `migrate` step they would not know of.
+    """
     from callrouter.runtime import build_runtime
 
+    migrate()
     runtime = build_runtime(settings or Settings.from_env())
     try:
         yield runtime
@@ -221,7 +226,7 @@ def _install_console_assets_if_missing() -> None:
 def _sweep_forever(dispatcher) -> None:
     while True:
         try:
-            dispatcher.enqueue("sweep")
+            dispatcher.enqueue_every_minute("sweep", datetime.now(UTC))
         except Exception:
             log.exception("could not enqueue the sweep")
         time.sleep(SWEEP_EVERY_SECONDS)

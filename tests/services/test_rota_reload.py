@@ -574,3 +574,15 @@ def test_the_staff_load_command_leaves_the_front_door_off_on_bank_holidays_and_s
     christmas = [row[0] for row in stored(runtime) if row[1].date() == utc(2026, 12, 25).date()]
     assert christmas == ["ED01"]
     assert any(row[0] == "SW02" and row[1] == utc(2027, 1, 4, 9) for row in stored(runtime))
+
+
+def test_a_first_staff_load_on_a_new_machine_makes_the_database_first(monkeypatch, tmp_path,
+                                                                     capsys):
+    monkeypatch.setenv("CALLROUTER_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'data' / 'new.db'}")
+    monkeypatch.delenv("STAFF_FILE", raising=False)
+    path = tmp_path / "rota.csv"
+    path.write_text(csv(ann("Mon", "09:00", "17:00")))
+
+    assert cli.main(["staff", "load", str(path)]) == 0
+    assert "new shifts" in capsys.readouterr().out

@@ -7,6 +7,7 @@ import gc
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -164,6 +165,9 @@ def run_all(args) -> int:
         [sys.executable, "-m", "callrouter.cli", "worker"],
         env={**os.environ, "REDIS_URL": redis_url},
     )
+    # A supervisor stops us with SIGTERM: exit as from Ctrl-C, so the worker is stopped and
+    # the embedded Redis shut down rather than left running with nothing to use it.
+    signal.signal(signal.SIGTERM, _exit_when_terminated)
     try:
         _banner(settings, demo_password)
         _serve(settings, args.host)
@@ -171,6 +175,10 @@ def run_all(args) -> int:
         worker.terminate()
         worker.wait(timeout=10)
     return 0
+
+
+def _exit_when_terminated(_signal_number, _frame) -> None:
+    raise SystemExit(0)
 
 
 def run_web(args) -> int:

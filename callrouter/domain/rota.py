@@ -20,7 +20,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from pathlib import Path
@@ -81,6 +81,7 @@ class ShiftPattern:
     weekday: int | None  # Monday is 0, as date.weekday() counts
     line: int
     day_off: bool = False  # no shift of this person starts on on_date
+    every_day_of_the_year: bool = False  # a weekly row that runs on bank holidays too
 
     def occurs_on(self, day: date) -> bool:
         """Say whether this pattern starts a shift on this local date."""
@@ -162,8 +163,15 @@ class Rota:
             day += timedelta(days=1)
         return left_out
 
+    def open_every_day(self) -> Rota:
+        """Return this rota with its weekly rows running on bank holidays too (the demo team,
+        which must be there whatever day someone tries the system)."""
+        return replace(self, patterns=tuple(
+            replace(pattern, every_day_of_the_year=True) for pattern in self.patterns))
+
     def _shut_for_bank_holiday(self, pattern: ShiftPattern, day: date) -> bool:
-        if pattern.weekday is None or not is_bank_holiday(day):
+        if (pattern.weekday is None or pattern.every_day_of_the_year
+                or not is_bank_holiday(day)):
             return False
         return self._roles[pattern.staff_ref] is not Role.EDT_SOCIAL_WORKER
 

@@ -345,11 +345,13 @@ def _rota_files(tmp_path) -> tuple[Path, Path]:
 
 @pytest.fixture
 def command(settings, monkeypatch):
-    """Run `callrouter ...` against the test database."""
+    """Run `callrouter ...` against the test database, on an ordinary working Tuesday (the
+    front door has no shifts on a bank holiday, whatever day the suite runs)."""
     monkeypatch.setenv("DATABASE_URL", settings.database_url)
     monkeypatch.setenv("CALLROUTER_DATA_DIR", str(settings.data_dir))
     monkeypatch.delenv("STAFF_FILE", raising=False)
-    return cli.main
+    with freeze_time(NOW, tick=True):
+        yield cli.main
 
 
 def _of(runtime, *refs: str) -> list[tuple[str, datetime, datetime]]:
@@ -472,6 +474,7 @@ def test_a_staff_ref_that_is_a_different_person_in_two_files_loads_nothing(
         load_rota_files(uow, [front_door, edt], NOW)
 
 
+@freeze_time(NOW, tick=True)  # a working day: the front door has no shifts on a bank holiday
 def test_staff_file_names_several_rotas_joined_with_a_plus_and_is_the_whole_rota(
         settings, runtime, tmp_path):
     front_door, edt = _rota_files(tmp_path)
@@ -586,3 +589,12 @@ def test_a_first_staff_load_on_a_new_machine_makes_the_database_first(monkeypatc
 
     assert cli.main(["staff", "load", str(path)]) == 0
     assert "new shifts" in capsys.readouterr().out
+
+
+def test_the_demo_team_is_on_shift_on_a_bank_holiday_too(runtime):
+    christmas_morning = utc(2026, 12, 25, 9)
+    with _uow(runtime) as uow:
+        load_rota_file(uow, DEMO_TEAM, christmas_morning)
+
+    on = [row[0] for row in stored(runtime) if row[1] <= utc(2026, 12, 25, 12) < row[2]]
+    assert "demo-sw-1" in on

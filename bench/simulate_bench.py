@@ -31,7 +31,7 @@ from callrouter.simulation.cli import DEFAULT_START
 from callrouter.simulation.engine import run
 from callrouter.simulation.metrics import score
 from callrouter.simulation.model import Trace
-from callrouter.simulation.report import Comparison
+from callrouter.simulation.report import Comparison, format_share
 from callrouter.simulation.runner import (
     SHIPPED_COVER_ROTAS,
     SHIPPED_ROTAS,
@@ -125,7 +125,8 @@ def _rota_load_table(name: str, load_name: str, comparisons: list[Comparison]) -
     bound_total = sum(c.bounds.weighted_misses for c in comparisons)
     lines = [
         f"### {name}, {load_name}\n",
-        f"{len(comparisons)} traces, {s47_requests} s47 call-backs; {len(overloaded)} traces "
+        f"{len(comparisons)} traces, {s47_requests} s47 call-backs; {_turned_away(comparisons)}; "
+        f"{len(overloaded)} traces "
         f"overloaded (weighted bound >= 1). Offline: at least {bound_total} weighted misses in "
         f"all; fewest possible s47 misses {s47_best} (search exact on {exact} of "
         f"{len(comparisons)} traces, otherwise a lower bound).\n",
@@ -146,14 +147,25 @@ def _rota_load_table(name: str, load_name: str, comparisons: list[Comparison]) -
         ratios = [c.scores[index].weighted_misses / c.bounds.weighted_misses for c in overloaded]
         median = f"{statistics.median(ratios):.2f}" if ratios else "n/a"
         worst = f"{max(ratios):.2f}" if ratios else "n/a"
-        share = 1 - s47_missed / s47_requests if s47_requests else 1.0
+        share = format_share(1 - s47_missed / s47_requests if s47_requests else None)
         lines.append(
-            f"| {strategy} | {share:.1%} | {s47_missed} | {above} of {len(comparisons)} "
+            f"| {strategy} | {share} | {s47_missed} | {above} of {len(comparisons)} "
             f"| {_hours(worst_late)} | {sum(r.weighted_misses for r in runs)} | {median} "
             f"| {worst} |"
         )
     lines.append("\n" + _utilisation_line(comparisons))
     return "\n".join(lines) + "\n"
+
+
+def _turned_away(comparisons: list[Comparison]) -> str:
+    """Count the s47 callers the line sent to the EDT: no call-backs, so in no figure below."""
+    in_hours = sum(len(c.trace.turned_away_in_office_hours) for c in comparisons)
+    out_of_hours = sum(c.trace.sent_to_edt for c in comparisons)
+    return (
+        f"{in_hours} s47 callers turned away in office hours and {out_of_hours} sent to the "
+        "EDT out of hours, as nobody who could call back within the hour was on shift (not "
+        "call-backs, so in no figure below)"
+    )
 
 
 def _utilisation_line(comparisons: list[Comparison]) -> str:

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from types import MappingProxyType
 
-from callrouter.domain.allocation import DEFAULT_LEAD_TIME
+from callrouter.domain.allocation import DEFAULT_LEAD_TIME, PRODUCTION_RULES, could_ever_take
+from callrouter.domain.calendar import WorkingCalendar
 from callrouter.domain.rota import LONDON, Rota, Shift, join_touching
 from callrouter.domain.vocabulary import ROLES_ABLE_TO_ACT_AS, Level, Role
 from callrouter.simulation.model import CALLBACK_ROLES, CALLBACK_TIMESCALES, CallbackRequest, Trace
@@ -46,13 +47,19 @@ LONGEST_CALL_MINUTES = 60.0
 ABSENCE_RATE = 0.04  # chance a person is off sick on a given day
 CALLS_PER_SOCIAL_WORKER_PER_WEEK = 130  # volume a desk is sized for, per s47-capable person
 LOADS: Mapping[str, float] = MappingProxyType({"normal": 1.0, "surge": 2.0})
+# The front door's office hours (Mon-Thu 09:00-17:00, Fri to 16:30, shut on England's bank
+# holidays): an s47 caller told to ring the EDT then was turned away by the front door itself.
+OFFICE_HOURS = WorkingCalendar()
+# Knuth's method needs exp(-mean), which loses all precision long before it underflows;
+# up to this mean it is exact, and larger means are drawn as sums of draws this size.
+KNUTH_LARGEST_MEAN = 30.0
 
 
 @dataclass(frozen=True)
 class ArrivalSettings:
     days: int = 7
     load: float = 1.0
-    calls_per_week: float | None = None  # None: sized from the rota's social workers
+    calls_per_week: float | None = None  # at normal load; None: sized from the rota
     absence_rate: float = ABSENCE_RATE
     lead_time: timedelta = DEFAULT_LEAD_TIME
 
@@ -63,9 +70,28 @@ def expected_minutes(level: Level) -> float:
 
 
 def default_calls_per_week(rota: Rota) -> float:
-    """Size the weekly call volume from how many people can make s47 call-backs."""
+    """Size the weekly call volume from how many social workers can make s47 call-backs."""
+    # Social workers only, not the managers or the EDT who may also make them: a desk is
+    # staffed for its social workers' calls, and joining the EDT on must not bring more calls.
     able = ROLES_ABLE_TO_ACT_AS[Role.SOCIAL_WORKER]
     return CALLS_PER_SOCIAL_WORKER_PER_WEEK * sum(1 for m in rota.staff if m.role in able)
+
+
+def calls_per_week_for(rota: Rota, rota_name: str, settings: ArrivalSettings) -> float:
+    """Return the weekly call volume at normal load: as given, or sized from the rota.
+
+    A rota with no social worker cannot size it: refused, rather than a week with no calls.
+    """
+    if settings.calls_per_week is not None:
+        return settings.calls_per_week
+    volume = default_calls_per_week(rota)
+    if volume == 0:
+        raise ValueError(
+            f"rota {rota_name} has nobody who can make s47 call-backs as a social worker or "
+            "senior social worker, so the call volume cannot be sized from it: give "
+            "--calls-per-week"
+        )
+    return volume
 
 
 def build_trace(
@@ -91,13 +117,13 @@ def build_trace(
             absences.add(day)  # only sick days that cost a shift are worth reporting
         else:
             shifts.append(shift)
-    volume = settings.calls_per_week or default_calls_per_week(rota)
+    volume = calls_per_week_for(rota, rota_name, settings)
     calls = _draw_calls(starts_at, arrivals_end, volume * settings.load, seed)
     requests: list[CallbackRequest] = []
     calls_by_level: Counter[Level] = Counter()
+    turned_away: list[datetime] = []
     sent_to_edt = 0
     rng = random.Random(f"{seed}:callbacks")
-    role_of = {member.ref: member.role for member in rota.staff}
     for received_at, level in calls:
         calls_by_level[level] += 1
         wants_callback = level in CALLBACK_TIMESCALES and (
@@ -106,22 +132,24 @@ def build_trace(
         duration = _draw_duration(rng, level) if level in MEDIAN_MINUTES else timedelta(0)
         if not wants_callback:
             continue
-        if level == Level.S47 and not _someone_can_act(
-            shifts, role_of, received_at, expected_minutes(level), settings.lead_time
-        ):
-            sent_to_edt += 1  # the line tells out-of-hours urgent callers to ring the EDT
-            continue
-        requests.append(
-            CallbackRequest(
-                id=f"cb{len(requests) + 1:05d}",
-                level=level,
-                role=CALLBACK_ROLES[level],
-                received_at=received_at,
-                due_at=received_at + CALLBACK_TIMESCALES[level],
-                duration=duration,
-                expected_minutes=expected_minutes(level),
-            )
+        request = CallbackRequest(
+            id=f"cb{len(requests) + 1:05d}",
+            level=level,
+            role=CALLBACK_ROLES[level],
+            received_at=received_at,
+            due_at=received_at + CALLBACK_TIMESCALES[level],
+            duration=duration,
+            expected_minutes=expected_minutes(level),
         )
+        if level == Level.S47 and not _someone_can_act(request, rota, shifts, settings.lead_time):
+            # The line tells an s47 caller nobody could ring back within the hour to ring the
+            # EDT: no call-back here, but in office hours the front door has turned them away.
+            if OFFICE_HOURS.is_open(received_at):
+                turned_away.append(received_at)
+            else:
+                sent_to_edt += 1
+            continue
+        requests.append(request)
     return Trace(
         rota_name=rota_name,
         seed=seed,
@@ -135,6 +163,8 @@ def build_trace(
         requests=tuple(requests),
         calls_by_level=MappingProxyType(dict(calls_by_level)),
         sent_to_edt=sent_to_edt,
+        turned_away_in_office_hours=tuple(turned_away),
+        calls_per_week=volume,
     )
 
 
@@ -175,7 +205,15 @@ def _draw_calls(
 
 
 def _poisson(rng: random.Random, mean: float) -> int:
-    # Knuth's product of uniforms: exact, and quick for the small hourly means used here.
+    if mean <= KNUTH_LARGEST_MEAN:
+        return _knuth_poisson(rng, mean)
+    # A sum of independent Poisson counts is a Poisson count of the summed mean.
+    chunks = math.ceil(mean / KNUTH_LARGEST_MEAN)
+    return sum(_knuth_poisson(rng, mean / chunks) for _ in range(chunks))
+
+
+def _knuth_poisson(rng: random.Random, mean: float) -> int:
+    # Knuth's product of uniforms: exact, and quick for small means.
     limit = math.exp(-mean)
     count, product = 0, rng.random()
     while product > limit:
@@ -191,15 +229,21 @@ def _draw_duration(rng: random.Random, level: Level) -> timedelta:
 
 
 def _someone_can_act(
-    shifts: list[Shift],
-    role_of: Mapping[str, Role],
-    at: datetime,
-    expected: float,
-    lead_time: timedelta,
+    request: CallbackRequest, rota: Rota, shifts: list[Shift], lead_time: timedelta
 ) -> bool:
-    able = ROLES_ABLE_TO_ACT_AS[Role.SOCIAL_WORKER]
-    needed_until = at + timedelta(minutes=expected) + lead_time
+    """Say whether anyone at the front door production could give this call-back to is on
+    shift from its arrival for long enough to make it: a social worker, or a practice manager
+    standing in. Not the EDT: out of hours the line puts an s47 caller through to the EDT
+    there and then, and the EDT's cover is for call-backs the front door took and could not
+    make."""
+    task = request.as_open_task()
+    able = {
+        member.ref
+        for member in rota.staff
+        if could_ever_take(member, task, PRODUCTION_RULES.stand_ins, ())
+    }
+    at = request.received_at
+    needed_until = at + timedelta(minutes=request.expected_minutes) + lead_time
     return any(
-        role_of[s.staff_ref] in able and s.starts_at <= at and s.ends_at >= needed_until
-        for s in shifts
+        s.staff_ref in able and s.starts_at <= at and s.ends_at >= needed_until for s in shifts
     )

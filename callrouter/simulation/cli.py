@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
+import math
 import sys
 from datetime import date, timedelta
 from pathlib import Path
 
-from callrouter.domain.rota import RotaError
-from callrouter.simulation.arrivals import LOADS, ArrivalSettings, build_trace
+from callrouter.domain.rota import Rota, RotaError
+from callrouter.simulation.arrivals import LOADS, ArrivalSettings, build_trace, calls_per_week_for
 from callrouter.simulation.metrics import RunScore
-from callrouter.simulation.report import Comparison, render_svg, render_text
+from callrouter.simulation.report import Comparison, render_svg, render_text, share_for_json
 from callrouter.simulation.runner import (
     DEFAULT_CAPACITY,
     SHIPPED_COVER_ROTAS,
@@ -29,6 +31,9 @@ from callrouter.simulation.whatif import (
 
 # A Monday; the week runs into the Sunday the clocks go back, which the rota must survive.
 DEFAULT_START = date(2025, 10, 20)
+# Far beyond any front door (the shipped hub is sized at 390), and already minutes of
+# simulation a period: a larger volume is a typing slip, not a question worth waiting for.
+MAX_CALLS_PER_WEEK = 20_000
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,13 +42,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         load = _parse_load(args.load)
         rotas = [load_named_rota(name) for name in args.rota or ["duty_desk"]]
+        settings = _arrival_settings(args, load, rotas[0])
     except (ValueError, OSError) as error:  # RotaError is a ValueError
         prefix = "rota error" if isinstance(error, RotaError) else "error"
-        print(f"{prefix}: {error}", file=sys.stderr)
-        return 2
-    settings = ArrivalSettings(days=args.days, load=load, calls_per_week=args.calls_per_week)
+        return _refuse(f"{prefix}: {error}")
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)  # before the run, so a bad --out fails at once
+    except OSError as error:
+        return _refuse_out(out, error)
     if len(rotas) > 1 or args.seeds > 1:
         return _what_if(args, rotas, settings, out)
     name, rota = rotas[0]
@@ -53,12 +60,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     comparison = compare(trace, strategies, args.cap)
     text = render_text(comparison)
-    (out / "report.txt").write_text(text, encoding="utf-8")
-    (out / "chart.svg").write_text(render_svg(comparison), encoding="utf-8")
-    (out / "summary.json").write_text(json.dumps(summary(comparison), indent=2), encoding="utf-8")
-    print(text, end="")
-    print(f"\nWrote report.txt, chart.svg and summary.json to {out}")
-    return 0
+    files = {
+        "report.txt": text,
+        "chart.svg": render_svg(comparison),
+        "summary.json": json.dumps(summary(comparison), indent=2),
+    }
+    return _write_and_print(out, files, text)
 
 
 def _what_if(args: argparse.Namespace, rotas, settings: ArrivalSettings, out: Path) -> int:
@@ -72,14 +79,52 @@ def _what_if(args: argparse.Namespace, rotas, settings: ArrivalSettings, out: Pa
         capacity_per_person=args.cap,
     )
     text = render_what_if(what_if)
-    (out / "what-if.txt").write_text(text, encoding="utf-8")
-    (out / "what-if.json").write_text(
-        json.dumps(what_if_summary(what_if), indent=2), encoding="utf-8"
+    files = {
+        "what-if.txt": text,
+        "what-if.json": json.dumps(what_if_summary(what_if), indent=2),
+        "what-if.svg": render_what_if_svg(what_if),
+    }
+    return _write_and_print(out, files, text)
+
+
+def _arrival_settings(
+    args: argparse.Namespace, load: float, first_rota: tuple[str, Rota]
+) -> ArrivalSettings:
+    """Fix the call volume once, so every rota and every seed is given the same calls."""
+    name, rota = first_rota
+    requested = ArrivalSettings(
+        days=args.days, load=load, calls_per_week=_parse_calls_per_week(args.calls_per_week)
     )
-    (out / "what-if.svg").write_text(render_what_if_svg(what_if), encoding="utf-8")
+    volume = calls_per_week_for(rota, name, requested)
+    if volume * load > MAX_CALLS_PER_WEEK:
+        raise ValueError(
+            f"{volume:g} calls a week at load x{load:g} is {volume * load:,.0f} calls a week; "
+            f"the simulation takes at most {MAX_CALLS_PER_WEEK:,}: lower --load or "
+            "--calls-per-week"
+        )
+    return dataclasses.replace(requested, calls_per_week=volume)
+
+
+def _write_and_print(out: Path, files: dict[str, str], text: str) -> int:
+    try:
+        for file_name, content in files.items():
+            (out / file_name).write_text(content, encoding="utf-8")
+    except OSError as error:
+        return _refuse_out(out, error)
     print(text, end="")
-    print(f"\nWrote what-if.txt, what-if.json and what-if.svg to {out}")
+    names = list(files)
+    print(f"\nWrote {', '.join(names[:-1])} and {names[-1]} to {out}")
     return 0
+
+
+def _refuse_out(out: Path, error: OSError) -> int:
+    reason = "it is a file, not a directory" if out.is_file() else error.strerror or error
+    return _refuse(f"error: cannot write the report to {out}: {reason}")
+
+
+def _refuse(message: str) -> int:
+    print(message, file=sys.stderr)
+    return 2
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -122,13 +167,14 @@ def _parser() -> argparse.ArgumentParser:
         "--cap",
         type=_positive_int,
         default=DEFAULT_CAPACITY,
-        help="open call-backs one person may hold under edf and fifo",
+        help="open call-backs one person may hold under edf_brief and fifo (edf and "
+        "edf_sw_only keep production's one at a time; round_robin holds any number)",
     )
     parser.add_argument(
         "--calls-per-week",
-        type=float,
         default=None,
-        help="calls at normal load (default: sized from the (first) rota's social workers)",
+        help="calls at normal load, a number more than 0 (default: sized from the (first) "
+        "rota's social workers)",
     )
     return parser
 
@@ -143,13 +189,21 @@ def _positive_int(text: str) -> int:
 def _parse_load(text: str) -> float:
     if text in LOADS:
         return LOADS[text]
+    return _positive_number("--load", text, "normal, surge or a number")
+
+
+def _parse_calls_per_week(text: str | None) -> float | None:
+    return None if text is None else _positive_number("--calls-per-week", text, "a number")
+
+
+def _positive_number(option: str, text: str, expected: str) -> float:
     try:
-        load = float(text)
+        value = float(text)
     except ValueError:
-        raise ValueError(f"--load must be normal, surge or a number, got {text!r}") from None
-    if not load > 0:
-        raise ValueError(f"--load must be more than 0, got {text!r}")
-    return load
+        raise ValueError(f"{option} must be {expected}, got {text!r}") from None
+    if not (value > 0 and math.isfinite(value)):
+        raise ValueError(f"{option} must be a finite number more than 0, got {text!r}")
+    return value
 
 
 def summary(comparison: Comparison) -> dict[str, object]:
@@ -159,9 +213,11 @@ def summary(comparison: Comparison) -> dict[str, object]:
         "rota": trace.rota_name,
         "seed": trace.seed,
         "load": trace.load,
+        "calls_per_week": trace.calls_per_week,
         "starts_at": trace.starts_at.isoformat(),
         "requests": len(trace.requests),
-        "sent_to_edt": trace.sent_to_edt,
+        "s47_turned_away_in_office_hours": len(trace.turned_away_in_office_hours),
+        "s47_sent_to_edt_out_of_hours": trace.sent_to_edt,
         "bound": {
             "weighted_misses": comparison.bounds.weighted_misses,
             "s47_misses": comparison.bounds.s47_misses,
@@ -179,6 +235,7 @@ def _run_summary(run: RunScore) -> dict[str, object]:
             s.level.value: {
                 "requests": s.requests,
                 "in_time": s.in_time,
+                "in_time_share": share_for_json(s.in_time_share),
                 "never_called": s.never_called,
                 "mean_lateness_minutes": round(s.mean_lateness / timedelta(minutes=1), 1),
                 "max_lateness_minutes": round(s.max_lateness / timedelta(minutes=1), 1),

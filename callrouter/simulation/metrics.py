@@ -24,8 +24,9 @@ class LevelScore:
     max_lateness: timedelta
 
     @property
-    def in_time_share(self) -> float:
-        return self.in_time / self.requests if self.requests else 1.0
+    def in_time_share(self) -> float | None:
+        """Share made in time; None with no requests, which is no evidence of being in time."""
+        return in_time_share(self.in_time, self.requests)
 
     @property
     def missed(self) -> int:
@@ -44,6 +45,11 @@ class RunScore:
     def level(self, level: Level) -> LevelScore:
         """Return the score for one level."""
         return next(score for score in self.levels if score.level == level)
+
+
+def in_time_share(in_time: int, out_of: int) -> float | None:
+    """Return in_time / out_of, or None when there was nothing to be in time for."""
+    return in_time / out_of if out_of else None
 
 
 def score(result: RunResult) -> RunScore:

@@ -90,7 +90,12 @@ class Trace:
     absences: tuple[tuple[str, date], ...]
     requests: tuple[CallbackRequest, ...]
     calls_by_level: Mapping[Level, int] = field(default_factory=dict)
-    sent_to_edt: int = 0  # s47 calls told to ring the EDT: no social worker could act
+    # s47 callers the line told to ring the EDT because nobody who could make the call-back
+    # was on shift for long enough: out of the front door's office hours, a count for
+    # information; in them, when each came, as the front door turned them away.
+    sent_to_edt: int = 0
+    turned_away_in_office_hours: tuple[datetime, ...] = ()
+    calls_per_week: float | None = None  # at normal load; None for a hand-made trace
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ def render_text(comparison: Comparison) -> str:
     trace = comparison.trace
     bounds = comparison.bounds
     lines = [
-        f"Front-door simulation: {trace.rota_name}, seed {trace.seed}, load x{trace.load:g}, "
+        f"Front-door simulation: {trace.rota_name}, seed {trace.seed}, {_volume(trace)}, "
         f"{_period(trace)}",
         _calls_line(trace),
         _absences_line(trace),
@@ -40,7 +40,7 @@ def render_text(comparison: Comparison) -> str:
         for level_score in run.levels:
             lines.append(
                 f"{run.strategy:<13}{level_score.level.value:<16}{level_score.requests:>9}"
-                f"{level_score.in_time:>9}{level_score.in_time_share:>8.1%}"
+                f"{level_score.in_time:>9}{format_share(level_score.in_time_share):>8}"
                 f"{format_duration(level_score.mean_lateness):>11}"
                 f"{format_duration(level_score.max_lateness):>10}{level_score.never_called:>7}"
             )
@@ -59,6 +59,7 @@ def render_text(comparison: Comparison) -> str:
             if bounds.s47_exact
             else "(no schedule can miss fewer; search gave up on a cluster)"
         ),
+        *_turned_away_lines(trace),
         "",
         "Utilisation (share of rostered time spent on call-backs):",
     ]
@@ -81,7 +82,8 @@ def render_text(comparison: Comparison) -> str:
 def _period(trace: Trace) -> str:
     first = trace.starts_at.astimezone(LONDON)
     days = round((trace.arrivals_end - trace.starts_at) / timedelta(days=1))
-    return f"{days} days of calls from {first:%a %d %b %Y} (Europe/London)"
+    plural = "s" if days != 1 else ""
+    return f"{days} day{plural} of calls from {first:%a %d %b %Y} (Europe/London)"
 
 
 def _calls_line(trace: Trace) -> str:
@@ -91,10 +93,26 @@ def _calls_line(trace: Trace) -> str:
     for request in trace.requests:
         requested[request.level] += 1
     callbacks = ", ".join(f"{level.value} {count}" for level, count in requested.items())
-    return (
-        f"Calls: {calls} ({by_level}). Call-backs promised: {len(trace.requests)} ({callbacks}). "
-        f"s47 calls passed to the EDT because no social worker was on: {trace.sent_to_edt}."
-    )
+    return f"Calls: {calls} ({by_level}). Call-backs promised: {len(trace.requests)} ({callbacks})."
+
+
+def _volume(trace: Trace) -> str:
+    if trace.calls_per_week is None:
+        return f"load x{trace.load:g}"
+    return f"{trace.calls_per_week:g} calls a week at load x{trace.load:g}"
+
+
+def _turned_away_lines(trace: Trace) -> list[str]:
+    # Next to the misses: a caller turned away is as unserved as a missed call-back, but is no
+    # call-back, so no strategy's figures above and no bound include them.
+    return [
+        (
+            f"s47 callers turned away in office hours: {len(trace.turned_away_in_office_hours)}  "
+            "(nobody who could call back within the hour was on shift, so the line told them "
+            "to ring the EDT; not in the figures above)"
+        ),
+        f"s47 callers sent to the EDT out of hours: {trace.sent_to_edt}  (for information)",
+    ]
 
 
 def _absences_line(trace: Trace) -> str:
@@ -102,6 +120,16 @@ def _absences_line(trace: Trace) -> str:
         return "Nobody off sick."
     days = ", ".join(f"{ref} {day:%a %d %b}" for ref, day in trace.absences)
     return f"Off sick: {days}."
+
+
+def format_share(share: float | None) -> str:
+    """Write a share as "97.5%", or "n/a" when there was nothing to share out."""
+    return "n/a" if share is None else f"{share:.1%}"
+
+
+def share_for_json(share: float | None) -> float | None:
+    """Round a share for JSON, keeping None (null) where there was nothing to share out."""
+    return None if share is None else round(share, 4)
 
 
 def format_duration(span: timedelta) -> str:
@@ -125,7 +153,8 @@ def render_svg(comparison: Comparison) -> str:
         *svg_canvas(width, height),
         f'<text x="20" y="22" font-size="14" font-weight="bold">'
         f"{escape(comparison.trace.rota_name)}, seed {comparison.trace.seed}, "
-        f"load x{comparison.trace.load:g}</text>",
+        f"{_volume(comparison.trace)}; s47 callers turned away in office hours: "
+        f"{len(comparison.trace.turned_away_in_office_hours)}</text>",
     ]
     parts += _share_panel(runs, levels, left=50, top=50, panel_width=460, panel_height=240)
     parts += _misses_panel(comparison, left=590, top=50, panel_width=240, panel_height=240)
@@ -157,20 +186,39 @@ def _share_panel(
     for group, level in enumerate(levels):
         x0 = left + group * group_width + group_width * 0.1
         for index, run in enumerate(runs):
-            share = run.level(level).in_time_share
-            bar_height = share * panel_height
-            x = x0 + index * bar_width
             parts.append(
-                f'<rect x="{x:.1f}" y="{top + panel_height - bar_height:.1f}" '
-                f'width="{bar_width - 2:.1f}" height="{bar_height:.1f}" '
-                f'fill="{_COLOURS[index % len(_COLOURS)]}">'
-                f"<title>{escape(run.strategy)} {level.value}: {share:.1%}</title></rect>"
+                _share_bar(
+                    f"{run.strategy} {level.value}",
+                    run.level(level).in_time_share,
+                    _COLOURS[index % len(_COLOURS)],
+                    x=x0 + index * bar_width,
+                    width=bar_width - 2,
+                    baseline=top + panel_height,
+                    full_height=panel_height,
+                )
             )
         parts.append(
             f'<text x="{x0 + group_width * 0.4:.1f}" y="{top + panel_height + 16}" '
             f'text-anchor="middle">{level.value}</text>'
         )
     return parts
+
+
+def _share_bar(
+    label: str, share: float | None, colour: str, *, x, width, baseline, full_height
+) -> str:
+    title = f"<title>{escape(label)}: {format_share(share)}</title>"
+    if share is None:
+        # No bar: a full one would read as 100% in time for a level nobody asked for.
+        return (
+            f'<text x="{x + width / 2:.1f}" y="{baseline - 4:.1f}" text-anchor="middle" '
+            f'font-size="9">n/a{title}</text>'
+        )
+    bar_height = share * full_height
+    return (
+        f'<rect x="{x:.1f}" y="{baseline - bar_height:.1f}" width="{width:.1f}" '
+        f'height="{bar_height:.1f}" fill="{colour}">{title}</rect>'
+    )
 
 
 def _misses_panel(comparison: Comparison, *, left, top, panel_width, panel_height) -> list[str]:

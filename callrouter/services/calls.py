@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -154,11 +154,8 @@ class CallService:
 
     def close_stale(self, older_than: datetime) -> list[int]:
         """Close calls whose end Twilio never told us about, so none stays open for ever."""
-        stale = select(Contact.id).where(
-            Contact.status == "in_progress",
-            Contact.channel == "phone",
-            Contact.updated_at < older_than,
-        )
+        stale = (Contact.status == "in_progress", Contact.channel == "phone",
+                 Contact.updated_at < older_than)
 
         def close(uow: UnitOfWork, contact: Contact) -> None:
             contact.call_status = contact.call_status or "lost"
@@ -168,10 +165,8 @@ class CallService:
 
     def settle_transfers(self, older_than: datetime) -> list[int]:
         """Treat a transfer whose Dial report never came as unanswered, so nothing is lost."""
-        unreported = select(Contact.id).where(
-            Contact.status == "closed", Contact.outcome.is_(None),
-            Contact.redirected_to.is_not(None), Contact.closed_at < older_than,
-        )
+        unreported = (Contact.status == "closed", Contact.outcome.is_(None),
+                      Contact.redirected_to.is_not(None), Contact.closed_at < older_than)
 
         def settle(uow: UnitOfWork, contact: Contact) -> None:
             outcomes.close_unfinished(uow, contact, self._flow_of(contact),
@@ -179,18 +174,23 @@ class CallService:
 
         return self._each_contact(unreported, settle, "settle an unreported transfer")
 
-    def _each_contact(self, query, work: Callable[[UnitOfWork, Contact], None],
+    def _each_contact(self, conditions: tuple, work: Callable[[UnitOfWork, Contact], None],
                       doing: str) -> list[int]:
         # One transaction per contact: a contact that cannot be handled is logged and left for
-        # the next sweep, and never holds up the others.
+        # the next sweep, and never holds up the others. Each is first claimed by an update
+        # that repeats the conditions, so two sweeps at once (or a late webhook) handle it once.
         with self.unit_of_work() as uow:
-            contact_ids = list(uow.session.scalars(query))
+            contact_ids = list(uow.session.scalars(select(Contact.id).where(*conditions)))
         done = []
         for contact_id in contact_ids:
             try:
                 with self.unit_of_work() as uow:
-                    contact = uow.session.get(Contact, contact_id)
-                    work(uow, contact)
+                    claim = (update(Contact).where(Contact.id == contact_id, *conditions)
+                             .values(updated_at=Contact.updated_at)
+                             .execution_options(synchronize_session=False))
+                    if uow.session.execute(claim).rowcount != 1:
+                        continue  # handled meanwhile
+                    work(uow, uow.session.get(Contact, contact_id))
                     uow.commit()
                 done.append(contact_id)
             except Exception:

@@ -9,6 +9,7 @@ from freezegun import freeze_time
 from sqlalchemy import select
 
 from callrouter.db.models import Contact, Task
+from callrouter.services.unit_of_work import NoDispatcher
 
 SATURDAY_NIGHT = datetime(2026, 3, 14, 23, 0, tzinfo=UTC)
 
@@ -63,8 +64,6 @@ def test_when_the_calls_end_is_reported_before_the_transfers_result_the_result_d
 
 
 def test_a_transfer_whose_result_never_comes_is_kept_as_unanswered(dial, db, runtime):
-    from callrouter.services.unit_of_work import NoDispatcher
-
     with freeze_time(SATURDAY_NIGHT):
         phone = dial(called=runtime.flows.flows["lancashire"].numbers[0])
         phone.ring()
@@ -77,3 +76,29 @@ def test_a_transfer_whose_result_never_comes_is_kept_as_unanswered(dial, db, run
     db.expire_all()
     task = db.scalar(select(Task))
     assert (task.kind, task.level, task.out_of_hours_cover) == ("callback", "s47", True)
+
+
+def test_two_sweeps_at_once_settle_an_unreported_transfer_once(dial, db, runtime):
+    with freeze_time(SATURDAY_NIGHT):
+        phone = dial(called=runtime.flows.flows["lancashire"].numbers[0])
+        phone.ring()
+        phone.press("1")
+        phone.hang_up("completed")  # the Dial's own report never comes
+    first, second = runtime.calls(NoDispatcher()), runtime.calls(NoDispatcher())
+    ends = SATURDAY_NIGHT + timedelta(minutes=1)
+    transactions = []
+    opened = first.unit_of_work
+
+    def first_settles_after_listing_but_before_its_claim():
+        transactions.append(1)
+        if len(transactions) == 2:  # the first sweep has listed the contact; the second runs
+            assert second.settle_transfers(ends) == [contact_id]
+        return opened()
+
+    contact_id = db.scalar(select(Contact.id))
+    first.unit_of_work = first_settles_after_listing_but_before_its_claim
+    with freeze_time(SATURDAY_NIGHT + timedelta(minutes=6)):
+        assert first.settle_transfers(ends) == []
+
+    db.expire_all()
+    assert len(db.scalars(select(Task)).all()) == 1

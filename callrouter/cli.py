@@ -144,6 +144,9 @@ def migrate(_args=None) -> int:
     return 0
 
 
+WORKER_STOP_GRACE_SECONDS = 10
+
+
 def run_all(args) -> int:
     """Start everything on this machine: database, embedded Redis, worker and web."""
     from workers.connection import redis_connection, redis_url_of
@@ -159,22 +162,33 @@ def run_all(args) -> int:
         print(f"callrouter: STAFF_FILE {error}; nothing was loaded", file=sys.stderr)
         return 2
     demo_password = _create_demo_users_if_none(settings)
+    # A supervisor stops us with SIGTERM: exit as from Ctrl-C, so the worker is stopped and
+    # the embedded Redis shut down rather than left running with nothing to use it.
+    signal.signal(signal.SIGTERM, _exit_when_terminated)
     redis_url = settings.redis_url or redis_url_of(redis_connection(settings))
     settings = replace(settings, redis_url=redis_url)
     worker = subprocess.Popen(
         [sys.executable, "-m", "callrouter.cli", "worker"],
         env={**os.environ, "REDIS_URL": redis_url},
     )
-    # A supervisor stops us with SIGTERM: exit as from Ctrl-C, so the worker is stopped and
-    # the embedded Redis shut down rather than left running with nothing to use it.
-    signal.signal(signal.SIGTERM, _exit_when_terminated)
     try:
         _banner(settings, demo_password)
         _serve(settings, args.host)
     finally:
-        worker.terminate()
-        worker.wait(timeout=10)
+        _stop(worker)
     return 0
+
+
+def _stop(worker: subprocess.Popen, grace_seconds: float = WORKER_STOP_GRACE_SECONDS) -> None:
+    # The worker finishes the job in hand when asked (RQ's warm shutdown); one that takes
+    # longer than the grace is killed, as a job is safe to run again.
+    worker.terminate()
+    try:
+        worker.wait(timeout=grace_seconds)
+    except subprocess.TimeoutExpired:
+        log.warning("the worker did not stop within %s s; killing it", grace_seconds)
+        worker.kill()
+        worker.wait()
 
 
 def _exit_when_terminated(_signal_number, _frame) -> None:

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from callrouter import cli
+
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
 
 
@@ -91,3 +93,16 @@ def test_sigterm_stops_the_worker_and_the_embedded_redis(tmp_path):
             if _alive(pid):
                 os.kill(pid, signal.SIGKILL)
         process.wait(timeout=10)
+
+
+def test_a_worker_still_busy_after_the_grace_is_killed_not_left_running():
+    # RQ's warm shutdown waits for the job in hand; this one ignores SIGTERM altogether.
+    busy = subprocess.Popen([sys.executable, "-c", (
+        "import signal, sys, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+        "print('ready', flush=True); time.sleep(60)")], stdout=subprocess.PIPE)
+    assert busy.stdout.readline().strip() == b"ready"
+
+    with busy.stdout:
+        cli._stop(busy, grace_seconds=0.5)
+
+    assert busy.returncode == -signal.SIGKILL

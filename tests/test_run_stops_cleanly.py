@@ -28,7 +28,11 @@ def _free_port() -> int:
 def _descendants(pid: int) -> set[int]:
     found: set[int] = set()
     for task in Path(f"/proc/{pid}/task").glob("*"):
-        for child in (task / "children").read_text().split():
+        try:
+            children = (task / "children").read_text().split()
+        except OSError:
+            continue  # a thread that ended while we looked
+        for child in children:
             found |= {int(child)} | _descendants(int(child))
     return found
 

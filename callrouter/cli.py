@@ -278,7 +278,8 @@ def _refresh_rota(settings: Settings) -> None:
 
     with _runtime(settings) as runtime, runtime.unit_of_work(NoDispatcher()) as uow:
         if settings.staff_file:  # the whole rota: one file, or several joined with '+'
-            load_staff_file(uow, settings.staff_file, datetime.now(UTC))
+            load_staff_file(uow, settings.staff_file, datetime.now(UTC),
+                            open_on_bank_holidays=runtime.flows.open_on_bank_holidays)
         elif _only_demo_staff(uow.session):
             load_rota_file(uow, DEMO_TEAM, datetime.now(UTC))
 
@@ -303,7 +304,8 @@ def _load_staff_if_empty(settings: Settings) -> None:
 
     with _runtime(settings) as runtime, runtime.unit_of_work(NoDispatcher()) as uow:
         if settings.staff_file:  # the whole rota: one file, or several joined with '+'
-            load_staff_file(uow, settings.staff_file, datetime.now(UTC))
+            load_staff_file(uow, settings.staff_file, datetime.now(UTC),
+                            open_on_bank_holidays=runtime.flows.open_on_bank_holidays)
         elif not uow.session.scalar(select(func.count()).select_from(Staff)):
             load_rota_file(uow, DEMO_TEAM, datetime.now(UTC))
             log.info("loaded the demo team (fictional names) on a round-the-clock demo rota")
@@ -435,24 +437,36 @@ def export(_args=None) -> int:
 def load_staff(args) -> int:
     """Load staff and shifts from rota CSV files joined as one (see STAFF_LOAD_DESCRIPTION)."""
     from callrouter.domain.rota import RotaError
-    from callrouter.services.staff import bank_holidays_left_out, load_rota_files
+    from callrouter.services.staff import bank_holiday_notes, load_rota_files
     from callrouter.services.unit_of_work import NoDispatcher
 
     now = datetime.now(UTC)
     try:
         with _runtime() as runtime, runtime.unit_of_work(NoDispatcher()) as uow:
-            added = load_rota_files(uow, args.files, now, replace_all=args.replace_all)
+            open_on_bank_holidays = runtime.flows.open_on_bank_holidays
+            added = load_rota_files(uow, args.files, now, replace_all=args.replace_all,
+                                    open_on_bank_holidays=open_on_bank_holidays)
     except RotaError as error:
         print(f"error: {error}; nothing was loaded", file=sys.stderr)
         return 2
     files = " + ".join(str(path) for path in args.files)
     whole = " as the whole rota" if args.replace_all else ""
     print(f"loaded {files}{whole}: {added} new shifts")
-    for day, name, refs in bank_holidays_left_out(args.files, now):
-        print(f"note: {day:%a %d %b %Y} is a bank holiday ({name}): the weekly shifts of "
-              f"{', '.join(refs)} were left out, as the front door shuts; put anyone working it "
-              "in as a dated row, and check the EDT's rota covers the day")
+    for note in bank_holiday_notes(args.files, now, open_on_bank_holidays=open_on_bank_holidays):
+        print(f"note: {note.day:%a %d %b %Y} is a bank holiday ({note.name}): the weekly "
+              f"shifts of {', '.join(note.left_out)} were left out, as the front door shuts; "
+              "put anyone working it in as a dated row")
+        for starts, ends in note.uncovered:
+            print(f"warning: nobody at all is on shift {_local_clock(starts)} to "
+                  f"{_local_clock(ends)} that day: a call-back owed then (an urgent caller the "
+                  "EDT did not answer) waits for the next shift; add the EDT's shifts for it")
     return 0
+
+
+def _local_clock(moment: datetime) -> str:
+    from callrouter.domain.rota import LONDON
+
+    return f"{moment.astimezone(LONDON):%H:%M}"
 
 
 def _simulate(argv: list[str]) -> int:

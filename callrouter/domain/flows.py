@@ -161,6 +161,12 @@ class FlowRegistry:
     def get(self, name: str) -> Flow:
         return self.flows[name]
 
+    @property
+    def open_on_bank_holidays(self) -> bool:
+        """Say whether any flow's office opens on England's bank holidays (its calendar says
+        `bank_holidays: none`): then the front door's weekly rota runs on them too."""
+        return any(flow.calendar.bank_holidays is None for flow in self.flows.values())
+
     def get_or_default(self, name: str) -> Flow:
         """Return the named flow, or the default one if it has since gone (renamed or retired
         while a call or a call-back from it was still open), so that work is never stuck."""

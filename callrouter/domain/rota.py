@@ -163,6 +163,22 @@ class Rota:
             day += timedelta(days=1)
         return left_out
 
+    def uncovered(self, day: date, start_minute: int, end_minute: int
+                  ) -> list[tuple[datetime, datetime]]:
+        """List the stretches of this local date between two wall-clock minutes with nobody
+        at all on shift, as UTC (start, end) pairs."""
+        window_start = _local_to_utc(day, start_minute)
+        window_end = _local_to_utc(day, end_minute)
+        gaps = []
+        covered_until = window_start
+        for shift in join_touching(self.shifts_between(window_start, window_end)):
+            if shift.starts_at > covered_until:
+                gaps.append((covered_until, min(shift.starts_at, window_end)))
+            covered_until = max(covered_until, shift.ends_at)
+        if covered_until < window_end:
+            gaps.append((covered_until, window_end))
+        return [(start, end) for start, end in gaps if start < end]
+
     def open_every_day(self) -> Rota:
         """Return this rota with its weekly rows running on bank holidays too (the demo team,
         which must be there whatever day someone tries the system)."""

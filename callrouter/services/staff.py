@@ -8,13 +8,14 @@ import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
 
 from callrouter.db.console_models import User
 from callrouter.db.models import Shift, Staff, Task
+from callrouter.domain.calendar import DEFAULT_OPENING_HOURS
 from callrouter.domain.console_access import Permission, allowed
 from callrouter.domain.rota import (
     Rota,
@@ -79,17 +80,18 @@ def load_rota_file(uow: UnitOfWork, path: Path, now: datetime, *,
 
 
 def load_rota_files(uow: UnitOfWork, paths: Sequence[Path], now: datetime, *,
-                    replace_all: bool = False) -> int:
+                    replace_all: bool = False, open_on_bank_holidays: bool = False) -> int:
     """Load rota CSV files kept apart (the front door's, the EDT's) joined as one rota.
 
     The shifts of the people the files name follow them; everyone else is left alone, so
     loading the EDT's file changes only the EDT's people. With replace_all the files are the
     whole rota (STAFF_FILE): someone in none of them keeps no future shift. Every file is read
     before anything is written: one that cannot be read or parsed, or a staff_ref that is a
-    different person in two files, loads nothing (RotaError naming the file).
+    different person in two files, loads nothing (RotaError naming the file). Weekly rows give
+    the front door no shift on a bank holiday unless open_on_bank_holidays (FlowRegistry).
     """
     paths = [Path(path) for path in paths]
-    rota = read_rota_files(paths)
+    rota = read_rota_files(paths, open_on_bank_holidays=open_on_bank_holidays)
     # The demo team, even loaded by itself, is never the whole rota: it must not take off
     # anyone loaded by hand (the worker refreshes it only while it is all the staff there is).
     demo = all(path.resolve() == DEMO_TEAM for path in paths)
@@ -100,18 +102,41 @@ def load_rota_files(uow: UnitOfWork, paths: Sequence[Path], now: datetime, *,
     return added
 
 
-def bank_holidays_left_out(paths: Sequence[Path], now: datetime,
-                           ) -> list[tuple[date, str, tuple[str, ...]]]:
+@dataclass(frozen=True)
+class BankHolidayNote:
+    """A bank holiday a rota load reached, for the rota manager to check."""
+
+    day: date
+    name: str
+    left_out: tuple[str, ...]  # staff_refs whose weekly shifts the day left out
+    uncovered: tuple[tuple[datetime, datetime], ...]  # office hours with nobody on shift
+
+
+def bank_holiday_notes(paths: Sequence[Path], now: datetime, *,
+                       open_on_bank_holidays: bool = False) -> list[BankHolidayNote]:
     """The bank holidays a load of these files reaches on which weekly rows gave no shift
-    (Rota.bank_holidays_left_out), for the rota manager to check."""
+    (Rota.bank_holidays_left_out), with any of the usual office hours nobody covers that day:
+    an unanswered transfer to the EDT then leaves a call-back nobody can make."""
+    if open_on_bank_holidays:
+        return []
     rota = read_rota_files([Path(path) for path in paths])
-    return rota.bank_holidays_left_out(now, now + DEFAULT_HORIZON)
+    return [
+        BankHolidayNote(day, name, refs, tuple(rota.uncovered(day, *_office_minutes(day))))
+        for day, name, refs in rota.bank_holidays_left_out(now, now + DEFAULT_HORIZON)
+    ]
 
 
-def load_staff_file(uow: UnitOfWork, staff_file: str | Path, now: datetime) -> int:
+def _office_minutes(day: date) -> tuple[int, int]:
+    opens, closes = DEFAULT_OPENING_HOURS.get(day.weekday(), (time(9), time(17)))
+    return opens.hour * 60 + opens.minute, closes.hour * 60 + closes.minute
+
+
+def load_staff_file(uow: UnitOfWork, staff_file: str | Path, now: datetime, *,
+                    open_on_bank_holidays: bool = False) -> int:
     """Load STAFF_FILE, the whole rota: one file, or several joined with '+'
     (front-door.csv+edt.csv); someone in none of them keeps no future shift."""
-    return load_rota_files(uow, staff_file_paths(staff_file), now, replace_all=True)
+    return load_rota_files(uow, staff_file_paths(staff_file), now, replace_all=True,
+                           open_on_bank_holidays=open_on_bank_holidays)
 
 
 def staff_file_paths(staff_file: str | Path) -> list[Path]:
@@ -128,7 +153,7 @@ def staff_file_paths(staff_file: str | Path) -> list[Path]:
     return [Path(part) for part in parts]
 
 
-def read_rota_files(paths: Sequence[Path]) -> Rota:
+def read_rota_files(paths: Sequence[Path], *, open_on_bank_holidays: bool = False) -> Rota:
     """Read and parse rota files and join them into one rota, or raise RotaError naming the
     file (and line) at fault. A staff_ref in two files must be the same person in both."""
     rotas: list[Rota] = []
@@ -146,7 +171,8 @@ def read_rota_files(paths: Sequence[Path]) -> Rota:
                     "one person must be the same in every rota file",
                 )
         rotas.append(rota)
-    return join_rotas(rotas)
+    joined = join_rotas(rotas)
+    return joined.open_every_day() if open_on_bank_holidays else joined
 
 
 def _read_rota_file(path: Path) -> Rota:

@@ -303,3 +303,17 @@ def test_the_weekly_shifts_a_bank_holiday_leaves_out_are_listed_for_the_rota_man
         (date(2027, 1, 1), "New Year's Day", ("EH01", "SW01")),
     ]
     assert parsed.bank_holidays_left_out(utc(2026, 11, 30), utc(2026, 12, 14)) == []
+
+
+def test_the_hours_of_a_day_nobody_is_on_shift_are_found():
+    parsed = rota(
+        "ED01,E,edt_social_worker,EDT,,,Mon,00:00,08:00",
+        "ED02,F,edt_social_worker,EDT,,,Mon,12:00,13:00",
+        "ED03,G,edt_social_worker,EDT,,,Mon,12:30,17:00",
+        "SW01,A,social_worker,MASH,,,Mon,09:00,17:00",  # off: Easter Monday
+    )
+    easter_monday = date(2027, 3, 29)  # BST: 09:00 is 08:00 UTC
+
+    assert parsed.uncovered(easter_monday, 9 * 60, 17 * 60) == [
+        (utc(2027, 3, 29, 8), utc(2027, 3, 29, 11))]
+    assert parsed.uncovered(easter_monday, 12 * 60 + 15, 16 * 60) == []

@@ -139,3 +139,15 @@ def test_synonyms_choose_options_by_speech(dial, db):
         screen = phone.say("they have a social worker from social care")
     assert screen.dial["number"] == "+443069990102"
     assert db.scalar(select(Contact)).answers["level"] == "level2"
+
+
+def test_the_front_door_opens_on_bank_holidays_only_if_a_flow_says_so():
+    from callrouter.domain.flows import FlowRegistry
+    from callrouter.flows_cli import PROJECT_FLOWS
+
+    shipped = FlowRegistry.from_directory(PROJECT_FLOWS)
+    assert not shipped.open_on_bank_holidays
+    first = next(iter(shipped.flows.values()))
+    first.spec.setdefault("calendar", {})["bank_holidays"] = "none"
+    first.__dict__.pop("calendar", None)  # worked out again from the changed spec
+    assert shipped.open_on_bank_holidays

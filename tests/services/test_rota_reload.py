@@ -574,6 +574,10 @@ def test_the_staff_load_command_leaves_the_front_door_off_on_bank_holidays_and_s
     assert "Mon 28 Dec 2026 is a bank holiday (Boxing Day (observed)): the weekly shifts of "\
         "SW02 were left out" in out
     assert "Fri 01 Jan 2027" in out and "Fri 18 Dec" not in out
+    # The EDT works Christmas Day's office hours here; nobody works Boxing Day (observed)'s.
+    [warning] = [line for line in out.splitlines() if line.startswith("warning:")]
+    assert warning.startswith("warning: nobody at all is on shift 09:00 to 17:00 that day")
+    assert out.index("Mon 28 Dec") < out.index(warning) < out.index("Fri 01 Jan")
     christmas = [row[0] for row in stored(runtime) if row[1].date() == utc(2026, 12, 25).date()]
     assert christmas == ["ED01"]
     assert any(row[0] == "SW02" and row[1] == utc(2027, 1, 4, 9) for row in stored(runtime))
@@ -598,3 +602,16 @@ def test_the_demo_team_is_on_shift_on_a_bank_holiday_too(runtime):
 
     on = [row[0] for row in stored(runtime) if row[1] <= utc(2026, 12, 25, 12) < row[2]]
     assert "demo-sw-1" in on
+
+
+def test_a_front_door_whose_calendar_opens_on_bank_holidays_keeps_its_weekly_shifts(
+        runtime, tmp_path):
+    path = tmp_path / "rota.csv"
+    path.write_text(csv(ann("Fri", "09:00", "17:00")))
+    christmas = utc(2026, 12, 25).date()
+
+    for open_on_bank_holidays, expected in ((False, []), (True, ["SW01"])):
+        with _uow(runtime) as uow:
+            load_rota_files(uow, [path], utc(2026, 12, 21, 10), replace_all=True,
+                            open_on_bank_holidays=open_on_bank_holidays)
+        assert [row[0] for row in stored(runtime) if row[1].date() == christmas] == expected

@@ -7,12 +7,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 
 def make_engine(database_url: str) -> Engine:
-    """Create an engine, tuning SQLite so a web process and a worker can share the file."""
+    """Create an engine, tuning SQLite so a web process and a worker can share the file.
+
+    A database error keeps its statement's values out of its message: they are callers'
+    numbers and answers, and the message goes to the logs.
+    """
     if database_url.startswith("sqlite"):
-        engine = create_engine(database_url, connect_args={"timeout": 30})
+        engine = create_engine(database_url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine, "connect", _tune_sqlite)
         return engine
-    return create_engine(database_url, pool_pre_ping=True)
+    return create_engine(database_url, pool_pre_ping=True, hide_parameters=True)
 
 
 def _tune_sqlite(dbapi_connection, _record) -> None:

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from rq import Queue
 from rq.job import Job, JobStatus
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
 
 from callrouter.db.models import Contact, Escalation, Task
 from callrouter.services import allocation
@@ -99,3 +100,10 @@ def test_a_sweep_still_waiting_for_a_busy_worker_is_not_queued_again(redis, disp
         dispatcher.enqueue_every_minute("sweep", now + timedelta(minutes=minute))
 
     assert len(Queue(JOB_QUEUES["sweep"], connection=redis).job_ids) == 1
+
+
+def test_a_database_error_in_the_logs_carries_no_callers_number(runtime):
+    with runtime.session_factory() as session, pytest.raises(DBAPIError) as error:
+        session.execute(text("SELECT * FROM no_such_table WHERE number = :number"),
+                        {"number": "+447400123456"})
+    assert "+447400123456" not in str(error.value)

@@ -125,8 +125,9 @@ def _runtime(settings: Settings | None = None):
     """
     from callrouter.runtime import build_runtime
 
-    migrate()
-    runtime = build_runtime(settings or Settings.from_env())
+    settings = settings or Settings.from_env()
+    _migrate(settings)
+    runtime = build_runtime(settings)
     try:
         yield runtime
     finally:
@@ -135,13 +136,16 @@ def _runtime(settings: Settings | None = None):
 
 def migrate(_args=None) -> int:
     """Bring the database schema up to date (the Procfile's release step)."""
+    _migrate(Settings.from_env())
+    return 0
+
+
+def _migrate(settings: Settings) -> None:
     from callrouter.db.migrate import upgrade
 
-    settings = Settings.from_env()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.database_url)
     log.info("database schema is up to date")
-    return 0
 
 
 WORKER_STOP_GRACE_SECONDS = 10
@@ -446,13 +450,15 @@ def load_staff(args) -> int:
             open_on_bank_holidays = runtime.flows.open_on_bank_holidays
             added = load_rota_files(uow, args.files, now, replace_all=args.replace_all,
                                     open_on_bank_holidays=open_on_bank_holidays)
+            notes = bank_holiday_notes(uow, args.files, now,
+                                       open_on_bank_holidays=open_on_bank_holidays)
     except RotaError as error:
         print(f"error: {error}; nothing was loaded", file=sys.stderr)
         return 2
     files = " + ".join(str(path) for path in args.files)
     whole = " as the whole rota" if args.replace_all else ""
     print(f"loaded {files}{whole}: {added} new shifts")
-    for note in bank_holiday_notes(args.files, now, open_on_bank_holidays=open_on_bank_holidays):
+    for note in notes:
         print(f"note: {note.day:%a %d %b %Y} is a bank holiday ({note.name}): the weekly "
               f"shifts of {', '.join(note.left_out)} were left out, as the front door shuts; "
               "put anyone working it in as a dated row")

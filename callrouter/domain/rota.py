@@ -163,25 +163,9 @@ class Rota:
             day += timedelta(days=1)
         return left_out
 
-    def uncovered(self, day: date, start_minute: int, end_minute: int
-                  ) -> list[tuple[datetime, datetime]]:
-        """List the stretches of this local date between two wall-clock minutes with nobody
-        at all on shift, as UTC (start, end) pairs."""
-        window_start = _local_to_utc(day, start_minute)
-        window_end = _local_to_utc(day, end_minute)
-        gaps = []
-        covered_until = window_start
-        for shift in join_touching(self.shifts_between(window_start, window_end)):
-            if shift.starts_at > covered_until:
-                gaps.append((covered_until, min(shift.starts_at, window_end)))
-            covered_until = max(covered_until, shift.ends_at)
-        if covered_until < window_end:
-            gaps.append((covered_until, window_end))
-        return [(start, end) for start, end in gaps if start < end]
-
     def open_every_day(self) -> Rota:
-        """Return this rota with its weekly rows running on bank holidays too (the demo team,
-        which must be there whatever day someone tries the system)."""
+        """Return this rota with its weekly rows running on bank holidays too: the demo team,
+        there whatever day someone tries the system, or a front door whose flows open then."""
         return replace(self, patterns=tuple(
             replace(pattern, every_day_of_the_year=True) for pattern in self.patterns))
 
@@ -222,6 +206,26 @@ def join_rotas(rotas: Iterable[Rota]) -> Rota:
 def _require_aware(moment: datetime, name: str) -> None:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"{name} must be timezone-aware, got {moment.isoformat()}")
+
+
+def local_span(day: date, start_minute: int, end_minute: int) -> tuple[datetime, datetime]:
+    """Return the UTC instants of two wall-clock minutes of a local date."""
+    return _local_to_utc(day, start_minute), _local_to_utc(day, end_minute)
+
+
+def uncovered(shifts: Iterable[Shift], starts_at: datetime,
+              ends_at: datetime) -> list[tuple[datetime, datetime]]:
+    """List the stretches between two instants with nobody at all on shift."""
+    gaps = []
+    covered_until = starts_at
+    during = [s for s in shifts if s.ends_at > starts_at and s.starts_at < ends_at]
+    for shift in sorted(during, key=lambda s: s.starts_at):
+        if shift.starts_at > covered_until:
+            gaps.append((covered_until, shift.starts_at))
+        covered_until = max(covered_until, shift.ends_at)
+    if covered_until < ends_at:
+        gaps.append((covered_until, ends_at))
+    return gaps
 
 
 def join_touching(shifts: Iterable[Shift]) -> list[Shift]:

@@ -23,8 +23,10 @@ from callrouter.domain.rota import (
     StaffMember,
     join_overlapping,
     join_rotas,
+    local_span,
     parse_rota,
     read_rota_text,
+    uncovered,
 )
 from callrouter.domain.rota import Shift as RotaShift
 from callrouter.services import audit
@@ -112,18 +114,26 @@ class BankHolidayNote:
     uncovered: tuple[tuple[datetime, datetime], ...]  # office hours with nobody on shift
 
 
-def bank_holiday_notes(paths: Sequence[Path], now: datetime, *,
+def bank_holiday_notes(uow: UnitOfWork, paths: Sequence[Path], now: datetime, *,
                        open_on_bank_holidays: bool = False) -> list[BankHolidayNote]:
     """The bank holidays a load of these files reaches on which weekly rows gave no shift
-    (Rota.bank_holidays_left_out), with any of the usual office hours nobody covers that day:
-    an unanswered transfer to the EDT then leaves a call-back nobody can make."""
+    (Rota.bank_holidays_left_out), with any of the usual office hours nobody stored covers
+    (whichever file they came from): an unanswered transfer to the EDT then leaves a
+    call-back nobody can make."""
     if open_on_bank_holidays:
         return []
     rota = read_rota_files([Path(path) for path in paths])
-    return [
-        BankHolidayNote(day, name, refs, tuple(rota.uncovered(day, *_office_minutes(day))))
-        for day, name, refs in rota.bank_holidays_left_out(now, now + DEFAULT_HORIZON)
-    ]
+    notes = []
+    for day, name, refs in rota.bank_holidays_left_out(now, now + DEFAULT_HORIZON):
+        starts_at, ends_at = local_span(day, *_office_minutes(day))
+        stored = uow.session.execute(
+            select(Shift.staff_id, Shift.starts_at, Shift.ends_at)
+            .where(Shift.starts_at < ends_at, Shift.ends_at > starts_at)
+        ).all()
+        shifts = [RotaShift(str(staff_id), start, end) for staff_id, start, end in stored]
+        notes.append(BankHolidayNote(day, name, refs,
+                                     tuple(uncovered(shifts, starts_at, ends_at))))
+    return notes
 
 
 def _office_minutes(day: date) -> tuple[int, int]:

@@ -7,7 +7,9 @@ from callrouter.domain.rota import (
     Shift,
     join_overlapping,
     join_touching,
+    local_span,
     parse_rota,
+    uncovered,
 )
 from callrouter.domain.vocabulary import Role, Skill
 
@@ -314,6 +316,9 @@ def test_the_hours_of_a_day_nobody_is_on_shift_are_found():
     )
     easter_monday = date(2027, 3, 29)  # BST: 09:00 is 08:00 UTC
 
-    assert parsed.uncovered(easter_monday, 9 * 60, 17 * 60) == [
-        (utc(2027, 3, 29, 8), utc(2027, 3, 29, 11))]
-    assert parsed.uncovered(easter_monday, 12 * 60 + 15, 16 * 60) == []
+    def gaps(start_minute, end_minute):
+        starts_at, ends_at = local_span(easter_monday, start_minute, end_minute)
+        return uncovered(parsed.shifts_between(starts_at, ends_at), starts_at, ends_at)
+
+    assert gaps(9 * 60, 17 * 60) == [(utc(2027, 3, 29, 8), utc(2027, 3, 29, 11))]
+    assert gaps(12 * 60 + 15, 16 * 60) == []

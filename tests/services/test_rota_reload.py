@@ -615,3 +615,18 @@ def test_a_front_door_whose_calendar_opens_on_bank_holidays_keeps_its_weekly_shi
             load_rota_files(uow, [path], utc(2026, 12, 21, 10), replace_all=True,
                             open_on_bank_holidays=open_on_bank_holidays)
         assert [row[0] for row in stored(runtime) if row[1].date() == christmas] == expected
+
+
+def test_the_bank_holiday_warning_counts_shifts_loaded_from_another_file(
+        runtime, command, tmp_path, capsys):
+    front_door = tmp_path / "front-door.csv"
+    front_door.write_text(csv(bob("Mon", "09:00", "17:00")))
+    edt = tmp_path / "edt.csv"
+    edt.write_text(csv(_edt("2026-12-28", "08:00", "20:00")))  # the EDT works Boxing Day (obs.)
+
+    with freeze_time("2026-12-21 10:00:00"):
+        assert command(["staff", "load", str(edt)]) == 0
+        assert command(["staff", "load", str(front_door)]) == 0
+
+    out = capsys.readouterr().out
+    assert "Mon 28 Dec 2026 is a bank holiday" in out and "warning:" not in out

@@ -97,16 +97,20 @@ def escalated_to(session: Session, staff: Staff | None, now: datetime,
                  within: timedelta = timedelta(days=2)) -> list[Escalation] | None:
     """For someone who may be told of escalations, the latest one on each call-back still open.
 
-    Newest first. None for anyone who is never told, who has no such list.
+    Newest first. None for anyone who is never told, who has no such list. A practice manager
+    also sees, for as long as the call-back stays open, those raised when nobody was on shift
+    to be told (a weekend's), which would otherwise reach nobody in particular.
     """
     if staff is None or staff.role not in TOLD_ROLES:
         return None
+    told = (Escalation.manager_id == staff.id) & (Escalation.created_at >= now - within)
+    if staff.role == Role.PRACTICE_MANAGER:
+        told |= Escalation.manager_id.is_(None)
     found = session.scalars(
         select(Escalation)
         .join(Task, Task.id == Escalation.task_id)
         .options(*_ESCALATION_LOADS)
-        .where(Escalation.manager_id == staff.id, Escalation.created_at >= now - within,
-               Task.status.in_(OPEN_STATUSES))
+        .where(told, Task.status.in_(OPEN_STATUSES))
         .order_by(Escalation.created_at.desc(), Escalation.id.desc())
     )
     latest: dict[int, Escalation] = {}

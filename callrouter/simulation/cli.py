@@ -34,6 +34,8 @@ DEFAULT_START = date(2025, 10, 20)
 # Far beyond any front door (the shipped hub is sized at 390), and already minutes of
 # simulation a period: a larger volume is a typing slip, not a question worth waiting for.
 MAX_CALLS_PER_WEEK = 20_000
+# A quarter of a year: longer is no question a rota answers, and would run for many minutes.
+MAX_DAYS = 91
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -152,7 +154,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--load", default="normal", help="normal, surge (x2) or a multiplier such as 1.5"
     )
-    parser.add_argument("--days", type=_positive_int, default=7, help="days of incoming calls")
+    parser.add_argument("--days", type=_days, default=7,
+                        help=f"days of incoming calls, 1 to {MAX_DAYS}")
     parser.add_argument("--out", default="simulation-report", help="directory for the report")
     parser.add_argument(
         "--strategy",
@@ -183,6 +186,14 @@ def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
+    return value
+
+
+def _days(text: str) -> int:
+    value = _positive_int(text)
+    if value > MAX_DAYS:
+        raise argparse.ArgumentTypeError(
+            f"at most {MAX_DAYS} days (a rota is planned a few weeks ahead), got {value}")
     return value
 
 

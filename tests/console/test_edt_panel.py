@@ -225,3 +225,27 @@ def test_take_needs_the_skill_the_allocator_would_ask_for(client, db, social_wor
         .get_text()
     db.expire_all()
     assert db.get(Task, task.id).status == "unallocated"
+
+
+def test_a_manager_sees_escalations_raised_when_nobody_was_on_shift_until_they_close(
+        client, db, manager, social_worker_staff):
+    weekend = create_task(db, due_in=timedelta(days=-3), reference="WKND47")
+    someone_elses = create_task(db, due_in=timedelta(days=-3), reference="TOLD47")
+    create_staff(db, "pm2", "Other Manager", "practice_manager", team="mash", on_shift=False)
+    friday_evening = datetime.now(UTC) - timedelta(days=3)
+    db.add_all([
+        Escalation(task_id=weekend.id, kind="breach", task_due_at=weekend.due_at,
+                   manager_id=None, created_at=friday_evening),
+        Escalation(task_id=someone_elses.id, kind="breach", task_due_at=someone_elses.due_at,
+                   manager_id=staff_called(db, "pm2").id, created_at=friday_evening),
+    ])
+    db.commit()
+    sign_in(client, manager)
+
+    data = client.get("/console/callbacks.json").json
+    assert "WKND47" in data["escalated_rows"] and "TOLD47" not in data["escalated_rows"]
+    assert "when no manager was on shift" in data["escalated_rows"]
+
+    db.get(Task, weekend.id).status = "completed"
+    db.commit()
+    assert "WKND47" not in client.get("/console/callbacks.json").json["escalated_rows"]

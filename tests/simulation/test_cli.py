@@ -156,3 +156,13 @@ def test_the_cap_is_said_to_apply_only_where_it_does(capsys):
 def test_a_missing_rota_file_is_refused(tmp_path, capsys):
     assert main(["--rota", str(tmp_path / "nowhere.csv"), "--out", str(tmp_path)]) == 2
     assert "nowhere.csv" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("days", ["0", "92", "100000"])
+def test_days_outside_1_to_91_are_refused_at_once(days, tmp_path, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(["--days", days, "--out", str(tmp_path)])
+
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --days" in err and "Traceback" not in err

@@ -441,24 +441,21 @@ def export(_args=None) -> int:
 def load_staff(args) -> int:
     """Load staff and shifts from rota CSV files joined as one (see STAFF_LOAD_DESCRIPTION)."""
     from callrouter.domain.rota import RotaError
-    from callrouter.services.staff import bank_holiday_notes, load_rota_files
+    from callrouter.services.staff import load_rota_files
     from callrouter.services.unit_of_work import NoDispatcher
 
     now = datetime.now(UTC)
     try:
         with _runtime() as runtime, runtime.unit_of_work(NoDispatcher()) as uow:
-            open_on_bank_holidays = runtime.flows.open_on_bank_holidays
-            added = load_rota_files(uow, args.files, now, replace_all=args.replace_all,
-                                    open_on_bank_holidays=open_on_bank_holidays)
-            notes = bank_holiday_notes(uow, args.files, now,
-                                       open_on_bank_holidays=open_on_bank_holidays)
+            loaded = load_rota_files(uow, args.files, now, replace_all=args.replace_all,
+                                     open_on_bank_holidays=runtime.flows.open_on_bank_holidays)
     except RotaError as error:
         print(f"error: {error}; nothing was loaded", file=sys.stderr)
         return 2
     files = " + ".join(str(path) for path in args.files)
     whole = " as the whole rota" if args.replace_all else ""
-    print(f"loaded {files}{whole}: {added} new shifts")
-    for note in notes:
+    print(f"loaded {files}{whole}: {loaded.added} new shifts")
+    for note in loaded.bank_holidays:
         print(f"note: {note.day:%a %d %b %Y} is a bank holiday ({note.name}): the weekly "
               f"shifts of {', '.join(note.left_out)} were left out, as the front door shuts; "
               "put anyone working it in as a dated row")

@@ -253,9 +253,19 @@ def on_shift_now(uow: UnitOfWork, staff_id: int, now: datetime) -> bool:
 
 def presence_now(uow: UnitOfWork, staff: Staff, now: datetime) -> str | None:
     """Return someone's availability now if they are on shift (KEEPS_HELD_WORK: at work), or
-    None if they are not on shift at all; one read of the shifts."""
-    stretch = _continuous_shifts(uow, now).get(staff.id)
-    return availability_now(staff, stretch[0], now) if stretch else None
+    None if they are not on shift at all."""
+    return presences_now(uow, [staff], now)[staff.id]
+
+
+def presences_now(uow: UnitOfWork, people: Iterable[Staff],
+                  now: datetime) -> dict[int, str | None]:
+    """presence_now for several people, by staff id, with one read of the shifts."""
+    stretches = _continuous_shifts(uow, now)
+    return {
+        person.id: availability_now(person, stretches[person.id][0], now)
+        if person.id in stretches else None
+        for person in people
+    }
 
 
 # -- reading the world ------------------------------------------------------------------------

@@ -76,32 +76,9 @@ def load_rota(uow: UnitOfWork, rota: Rota, now: datetime,
 
 
 def load_rota_file(uow: UnitOfWork, path: Path, now: datetime, *,
-                   replace_all: bool = False) -> int:
+                   replace_all: bool = False) -> RotaLoaded:
     """Load one rota CSV file, as load_rota_files does."""
     return load_rota_files(uow, [path], now, replace_all=replace_all)
-
-
-def load_rota_files(uow: UnitOfWork, paths: Sequence[Path], now: datetime, *,
-                    replace_all: bool = False, open_on_bank_holidays: bool = False) -> int:
-    """Load rota CSV files kept apart (the front door's, the EDT's) joined as one rota.
-
-    The shifts of the people the files name follow them; everyone else is left alone, so
-    loading the EDT's file changes only the EDT's people. With replace_all the files are the
-    whole rota (STAFF_FILE): someone in none of them keeps no future shift. Every file is read
-    before anything is written: one that cannot be read or parsed, or a staff_ref that is a
-    different person in two files, loads nothing (RotaError naming the file). Weekly rows give
-    the front door no shift on a bank holiday unless open_on_bank_holidays (FlowRegistry).
-    """
-    paths = [Path(path) for path in paths]
-    rota = read_rota_files(paths, open_on_bank_holidays=open_on_bank_holidays)
-    # The demo team, even loaded by itself, is never the whole rota: it must not take off
-    # anyone loaded by hand (the worker refreshes it only while it is all the staff there is).
-    demo = all(path.resolve() == DEMO_TEAM for path in paths)
-    added = load_rota(uow, rota, now, leave_others=demo or not replace_all)
-    for day, _, refs in rota.bank_holidays_left_out(now, now + DEFAULT_HORIZON):
-        log.info("rota: weekly shifts of %d people left out on bank holiday %s",
-                 len(refs), day.isoformat())
-    return added
 
 
 @dataclass(frozen=True)
@@ -114,15 +91,43 @@ class BankHolidayNote:
     uncovered: tuple[tuple[datetime, datetime], ...]  # office hours with nobody on shift
 
 
-def bank_holiday_notes(uow: UnitOfWork, paths: Sequence[Path], now: datetime, *,
-                       open_on_bank_holidays: bool = False) -> list[BankHolidayNote]:
-    """The bank holidays a load of these files reaches on which weekly rows gave no shift
+@dataclass(frozen=True)
+class RotaLoaded:
+    added: int  # new shifts
+    bank_holidays: list[BankHolidayNote]
+
+
+def load_rota_files(uow: UnitOfWork, paths: Sequence[Path], now: datetime, *,
+                    replace_all: bool = False, open_on_bank_holidays: bool = False
+                    ) -> RotaLoaded:
+    """Load rota CSV files kept apart (the front door's, the EDT's) joined as one rota.
+
+    The shifts of the people the files name follow them; everyone else is left alone, so
+    loading the EDT's file changes only the EDT's people. With replace_all the files are the
+    whole rota (STAFF_FILE): someone in none of them keeps no future shift. Every file is read
+    before anything is written: one that cannot be read or parsed, or a staff_ref that is a
+    different person in two files, loads nothing (RotaError naming the file). Weekly rows give
+    the front door no shift on a bank holiday unless open_on_bank_holidays (FlowRegistry);
+    each bank holiday that left shifts out is noted for the rota manager.
+    """
+    paths = [Path(path) for path in paths]
+    rota = read_rota_files(paths, open_on_bank_holidays=open_on_bank_holidays)
+    # The demo team, even loaded by itself, is never the whole rota: it must not take off
+    # anyone loaded by hand (the worker refreshes it only while it is all the staff there is).
+    demo = all(path.resolve() == DEMO_TEAM for path in paths)
+    added = load_rota(uow, rota, now, leave_others=demo or not replace_all)
+    notes = _bank_holiday_notes(uow, rota, now)
+    for note in notes:
+        log.info("rota: weekly shifts of %d people left out on bank holiday %s",
+                 len(note.left_out), note.day.isoformat())
+    return RotaLoaded(added, notes)
+
+
+def _bank_holiday_notes(uow: UnitOfWork, rota: Rota, now: datetime) -> list[BankHolidayNote]:
+    """The bank holidays the load reached on which weekly rows gave no shift
     (Rota.bank_holidays_left_out), with any of the usual office hours nobody stored covers
     (whichever file they came from): an unanswered transfer to the EDT then leaves a
     call-back nobody can make."""
-    if open_on_bank_holidays:
-        return []
-    rota = read_rota_files([Path(path) for path in paths])
     notes = []
     for day, name, refs in rota.bank_holidays_left_out(now, now + DEFAULT_HORIZON):
         starts_at, ends_at = local_span(day, *_office_minutes(day))
@@ -142,7 +147,7 @@ def _office_minutes(day: date) -> tuple[int, int]:
 
 
 def load_staff_file(uow: UnitOfWork, staff_file: str | Path, now: datetime, *,
-                    open_on_bank_holidays: bool = False) -> int:
+                    open_on_bank_holidays: bool = False) -> RotaLoaded:
     """Load STAFF_FILE, the whole rota: one file, or several joined with '+'
     (front-door.csv+edt.csv); someone in none of them keeps no future shift."""
     return load_rota_files(uow, staff_file_paths(staff_file), now, replace_all=True,

@@ -226,12 +226,14 @@ def covers(uow: UnitOfWork, staff: Staff | None, task: Task, now: datetime) -> b
     worker on shift, on what the EDT covers, held by nobody, by them, or by someone who has
     gone (off shift, away or signed off). Told of it out of hours, they must be able to act on
     it; while its holder is at work, it stays the holder's."""
-    if not edt_covered(staff, task) or allocation.presence_now(uow, staff, now) is None:
+    if not edt_covered(staff, task):
         return False
-    if task.assignee_id in (None, staff.id):
-        return True
-    holder = uow.session.get(Staff, task.assignee_id)
-    return allocation.presence_now(uow, holder, now) not in allocation.KEEPS_HELD_WORK
+    holder = (None if task.assignee_id in (None, staff.id)
+              else uow.session.get(Staff, task.assignee_id))
+    presence = allocation.presences_now(uow, [staff, *filter(None, [holder])], now)
+    if presence[staff.id] is None:
+        return False
+    return holder is None or presence[holder.id] not in allocation.KEEPS_HELD_WORK
 
 
 def may_work(uow: UnitOfWork, task: Task, user: User, now: datetime, doing: str,

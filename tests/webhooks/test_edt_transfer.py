@@ -14,6 +14,14 @@ from callrouter.services.unit_of_work import NoDispatcher
 SATURDAY_NIGHT = datetime(2026, 3, 14, 23, 0, tzinfo=UTC)
 
 
+def put_through_to_the_edt(dial, runtime):
+    """Ring Lancashire out of hours and press 1, an urgent worry: put through to the EDT."""
+    phone = dial(called=runtime.flows.flows["lancashire"].numbers[0])
+    phone.ring()
+    phone.press("1")
+    return phone
+
+
 @pytest.mark.parametrize("council", ["lancashire", "cumbria", "cheshire-east"])
 def test_an_unanswered_transfer_to_the_edt_leaves_an_urgent_call_back(
         dial, db, runtime, council):
@@ -37,9 +45,7 @@ def test_an_unanswered_transfer_to_the_edt_leaves_an_urgent_call_back(
 
 def test_an_answered_transfer_to_the_edt_leaves_no_call_back(dial, db, runtime):
     with freeze_time(SATURDAY_NIGHT):
-        phone = dial(called=runtime.flows.flows["lancashire"].numbers[0])
-        phone.ring()
-        phone.press("1")
+        phone = put_through_to_the_edt(dial, runtime)
         phone.transfer_result("completed")
     assert db.scalar(select(Contact)).outcome == "redirected"
     assert db.scalar(select(Task)) is None
@@ -49,9 +55,7 @@ def test_an_answered_transfer_to_the_edt_leaves_no_call_back(dial, db, runtime):
 def test_when_the_calls_end_is_reported_before_the_transfers_result_the_result_decides(
         dial, db, runtime, dial_status):
     with freeze_time(SATURDAY_NIGHT):
-        phone = dial(called=runtime.flows.flows["lancashire"].numbers[0])
-        phone.ring()
-        phone.press("1")
+        phone = put_through_to_the_edt(dial, runtime)
         phone.hang_up("completed")  # Twilio's status callback first
         assert db.scalar(select(Task)) is None  # nothing decided yet
         phone.transfer_result(dial_status)
@@ -65,9 +69,7 @@ def test_when_the_calls_end_is_reported_before_the_transfers_result_the_result_d
 
 def test_a_transfer_whose_result_never_comes_is_kept_as_unanswered(dial, db, runtime):
     with freeze_time(SATURDAY_NIGHT):
-        phone = dial(called=runtime.flows.flows["lancashire"].numbers[0])
-        phone.ring()
-        phone.press("1")
+        phone = put_through_to_the_edt(dial, runtime)
         phone.hang_up("completed")
     calls = runtime.calls(NoDispatcher())
     assert calls.settle_transfers(SATURDAY_NIGHT - timedelta(minutes=1)) == []
@@ -80,9 +82,7 @@ def test_a_transfer_whose_result_never_comes_is_kept_as_unanswered(dial, db, run
 
 def test_two_sweeps_at_once_settle_an_unreported_transfer_once(dial, db, runtime):
     with freeze_time(SATURDAY_NIGHT):
-        phone = dial(called=runtime.flows.flows["lancashire"].numbers[0])
-        phone.ring()
-        phone.press("1")
+        phone = put_through_to_the_edt(dial, runtime)
         phone.hang_up("completed")  # the Dial's own report never comes
     first, second = runtime.calls(NoDispatcher()), runtime.calls(NoDispatcher())
     ends = SATURDAY_NIGHT + timedelta(minutes=1)

@@ -6,7 +6,8 @@ import logging
 import re
 
 import requests
-from twilio.base.exceptions import TwilioRestException, TwilioServiceException
+from twilio.base import values
+from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 from urllib3.exceptions import MaxRetryError, NewConnectionError
@@ -15,15 +16,21 @@ from callrouter.config import Settings
 from callrouter.services.messages import (
     PassingSendError,
     PermanentSendError,
+    ProviderRecords,
+    ProviderText,
     SendError,
     UnconfirmedSendError,
 )
 
-# The twilio library logs request parameters, phone numbers among them, at INFO.
+# The twilio library logs request parameters, phone numbers among them, at INFO; urllib3 logs
+# each request's address at DEBUG, and reading Twilio's records puts the number in it.
 logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
+logging.getLogger("urllib3.connectionpool").setLevel(logging.INFO)
 
 TWILIO_API = "https://api.twilio.com"
 TOO_MANY_REQUESTS = 429
+# One caller's number gets a handful of texts from us; a page this size holds them all.
+RECORDS_PAGE_SIZE = 100
 LIBRARY_PREFIX = "Unable to create record: "
 # Seven or more digits, maybe with a + and spaces: a phone number in Twilio's words ("The 'To'
 # number +44 7400 123456 is not..."); error codes (five digits) are left alone.
@@ -76,6 +83,20 @@ class TwilioSmsGateway:
         except requests.RequestException as error:
             raise no_answer(error) from error
         return message.sid
+
+    def texts_sent_to(self, to: str, from_: str | None) -> ProviderRecords:
+        """Read Twilio's newest texts to `to` from `from_` (one page, newest first)."""
+        try:
+            page = self.client.messages.page(to=to, from_=from_ or values.unset,
+                                             page_size=RECORDS_PAGE_SIZE)
+            texts = tuple(ProviderText(m.sid, m.body, m.date_created) for m in page)
+        except (TwilioRestException, TwilioServiceException) as error:
+            raise twilio_refusal(error) from error
+        except TwilioException as error:  # an answer that was not a page of texts
+            raise PassingSendError(f"Twilio's records not read: {type(error).__name__}") from error
+        except requests.RequestException as error:
+            raise PassingSendError(f"No answer from Twilio: {type(error).__name__}") from error
+        return ProviderRecords(texts, complete=page.next_page_url is None)
 
 
 def no_answer(error: requests.RequestException) -> SendError:

@@ -168,7 +168,9 @@ class Message(Base):
     body: Mapped[str] = mapped_column(Text)
     # pending -> sending -> sent | dry_run | failed | unconfirmed (Twilio may have taken it: no
     # answer in time, or the sender died mid-send), or back to pending after a passing fault,
-    # until the tries run out.
+    # until the tries run out. unconfirmed -> sent (found in Twilio's records) | pending (no
+    # text at all in them: it never went), or stays unconfirmed; next_try_at is then when the
+    # records are next read, None once it is settled for good.
     status: Mapped[str] = mapped_column(String(16), default="pending")
     provider_sid: Mapped[str | None] = mapped_column(String(64))
     # Why the last try did not send it: Twilio's error code and its message, numbers removed.

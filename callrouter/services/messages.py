@@ -2,9 +2,12 @@
 
 A text is tried a few times, across worker runs and sweeps, with a wait between tries; when the
 tries run out, or Twilio refuses it for good, it is marked failed with Twilio's error. A try
-that may have reached Twilio but got no answer is marked unconfirmed and never made again.
-Staff see a contact's texts on its task page; a text not sent with no open task asks for a
-review.
+that may have reached Twilio but got no answer is marked unconfirmed and is never simply made
+again: a few minutes later Twilio's own records are read. A text of ours found there is
+marked sent; with no text at all to that number since the try, it cannot have gone, and it is
+tried again; anything else (records not readable, or a text there we cannot match) leaves it
+unconfirmed for good. Staff see a contact's texts on its task page; a text not sent with no
+open task asks for a review.
 """
 
 from __future__ import annotations
@@ -41,16 +44,47 @@ RETRY_WAITS = (
 # still sending belongs to a worker that died.
 STALLED_AFTER = timedelta(minutes=10)
 NOT_SENT = ("failed", "unconfirmed")
+# Twilio's records are read this long after an unconfirmed try began: the try's request has been
+# answered or dropped long before (the client waits 10 s), so a text it made is there to see.
+CHECK_AFTER = timedelta(minutes=5)
+# Reading them again while they cannot be read, or hold a text we cannot match, until this long
+# after the try began; then the text stays unconfirmed and staff are asked to look.
+CHECK_EVERY = timedelta(minutes=5)
+CHECK_FOR = timedelta(hours=1)
+# Our clock and Twilio's may differ a little: texts created this much before the try count too.
+CLOCK_MARGIN = timedelta(minutes=5)
 # A text not sent is something to put right, not a risk to a child: a manager looks within a
 # working day. The caller's level could give an hour of clock time, due at night with no
 # manager on shift, and every manager would be told of a breach no one could prevent.
 TEXT_REVIEW_TIMESCALE = parse_timescale("1 working day")
 
 
+@dataclass(frozen=True)
+class ProviderText:
+    """A text the provider holds: its id, its body (None or altered if it redacts bodies)."""
+
+    sid: str
+    body: str | None
+    created_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ProviderRecords:
+    """The provider's texts to one number from one sender; `complete` is False when there were
+    more than it gave, so a text not among them may still exist."""
+
+    texts: tuple[ProviderText, ...]
+    complete: bool
+
+
 class SmsGateway(Protocol):
-    """Sends one text and returns the provider's id for it."""
+    """Sends one text and returns the provider's id for it; reads back what it has sent."""
 
     def send_sms(self, to: str, from_: str | None, body: str) -> str: ...
+
+    def texts_sent_to(self, to: str, from_: str | None) -> ProviderRecords:
+        """Return the newest texts to `to` from `from_`; raise SendError if they cannot be read."""
+        ...
 
 
 class SendError(Exception):
@@ -83,12 +117,19 @@ def send_message(
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     flows: FlowRegistry | None = None,
 ) -> str:
-    """Try a pending message once, if its next try is due; with no gateway, record a dry run.
+    """Take a message's next step, if it is due: try a pending message once (with no gateway,
+    record a dry run), or read Twilio's records for an unconfirmed one.
 
     `flows` lets a text that cannot be sent ask a manager for a review; without it the failure
     is only recorded on the message.
     """
     now = clock()
+    if _claim_check(uow, message_id, now):
+        uow.session.commit()  # no one else reads the records for it meanwhile
+        message = uow.session.get(Message, message_id)
+        _check_with_provider(uow, message, gateway, now, flows)
+        uow.commit()
+        return message.status
     if not _claim(uow, message_id, now):
         uow.session.rollback()
         message = uow.session.get(Message, message_id)
@@ -135,10 +176,25 @@ def _try_is_due(now: datetime):
     return or_(Message.next_try_at.is_(None), Message.next_try_at <= now)
 
 
+def _claim_check(uow: UnitOfWork, message_id: int, now: datetime) -> bool:
+    """Take an unconfirmed message whose check is due, holding it until the next would be."""
+    return bool(uow.session.execute(
+        update(Message)
+        .where(Message.id == message_id, _check_is_due(now))
+        .values(next_try_at=now + CHECK_EVERY)
+    ).rowcount)
+
+
+def _check_is_due(now: datetime):
+    # An unconfirmed text with no next_try_at is settled: it is never checked or sent again.
+    return and_(Message.status == "unconfirmed", Message.next_try_at <= now)
+
+
 def _mark_sent(message: Message, sid: str, now: datetime) -> None:
     message.provider_sid = sid
     message.status = "sent"
     message.sent_at = now
+    message.next_try_at = None  # a check of the records held it
     message.error = None  # a passing fault before does not matter now
     message.error_code = None
     log.info("message %s sent on try %s", message.id, message.tries)
@@ -171,13 +227,111 @@ def _give_up(uow: UnitOfWork, message: Message, error: SendError, now: datetime,
 
 def _leave_unconfirmed(uow: UnitOfWork, message: Message, error: SendError, now: datetime,
                        flows: FlowRegistry | None) -> None:
-    """Mark a text Twilio may have taken as unconfirmed, never to be tried again, and make
-    sure staff see it, as for a text whose worker died mid-send (settle_stalled_sends)."""
+    """Mark a text Twilio may have taken as unconfirmed, not to be tried again unless Twilio's
+    records show it never went; they are read once the try has surely ended."""
     message.status = "unconfirmed"
-    message.next_try_at = None
     _record_error(message, error)
-    log.warning("message %s not confirmed on try %s (%s); marked unconfirmed, not sent again",
-                message.id, message.tries, error.detail)
+    _check_later(uow, message, max(now, _tried_at(message, now) + CHECK_AFTER))
+    log.warning("message %s not confirmed on try %s (%s); Twilio's records read at %s",
+                message.id, message.tries, error.detail, message.next_try_at)
+
+
+def _tried_at(message: Message, now: datetime) -> datetime:
+    return message.claimed_at or now
+
+
+def _check_later(uow: UnitOfWork, message: Message, at: datetime) -> None:
+    message.next_try_at = at
+    uow.enqueue_after_commit("send_message", message.id, at=at)
+
+
+def _check_with_provider(uow: UnitOfWork, message: Message, gateway: SmsGateway | None,
+                         now: datetime, flows: FlowRegistry | None) -> None:
+    """Settle an unconfirmed text from Twilio's records: sent, tried again, or checked later."""
+    # Left sending before tries were timed (migration 0008): any text in the records may be it.
+    since = message.claimed_at - CLOCK_MARGIN if message.claimed_at else None
+    if gateway is None:
+        _stop_checking(uow, message, now, flows, "no Twilio account to ask")
+        return
+    try:
+        records = gateway.texts_sent_to(message.to_number, message.from_number)
+    except SendError as error:
+        _check_again_or_stop(uow, message, now, flows, f"records not read: {error.detail}")
+        return
+    except Exception as error:  # noqa: BLE001 (a fault of ours or the library's: ask later)
+        _check_again_or_stop(uow, message, now, flows,
+                             f"records not read: Unexpected {type(error).__name__}")
+        return
+    found = _find_in_records(uow.session, message, records, since)
+    if found.text is not None:
+        _mark_sent(message, found.text.sid, found.text.created_at or now)
+        log.info("message %s found in Twilio's records: it was sent", message.id)
+    elif found.none_since:
+        _try_again_as_never_sent(uow, message, now, flows)
+    else:
+        _check_again_or_stop(uow, message, now, flows, found.why_unsure)
+
+
+@dataclass(frozen=True)
+class _Finding:
+    text: ProviderText | None = None  # ours, found
+    none_since: bool = False  # no text of any kind to that number since the try
+    why_unsure: str = ""
+
+
+def _find_in_records(session: Session, message: Message, records: ProviderRecords,
+                     since: datetime | None) -> _Finding:
+    """Look for the message among the provider's texts to its number since its try began.
+
+    Texts already matched to other messages of ours (by their ids) are not it. Only when
+    there is no other text at all is it known not to have gone: a text whose body we cannot
+    match (a provider that redacts bodies, say) might be it.
+    """
+    recent = [text for text in records.texts
+              if since is None or text.created_at is None or text.created_at >= since]
+    known = set(session.scalars(
+        select(Message.provider_sid).where(Message.provider_sid.in_([t.sid for t in recent]))
+    ).all()) if recent else set()
+    unmatched = [text for text in recent if text.sid not in known]
+    for text in unmatched:
+        if text.body == message.body:
+            return _Finding(text=text)
+    if unmatched:
+        return _Finding(why_unsure=f"{len(unmatched)} text(s) in Twilio's records not matched")
+    if not records.complete:
+        return _Finding(why_unsure="Twilio's records were more than one page")
+    return _Finding(none_since=True)
+
+
+def _try_again_as_never_sent(uow: UnitOfWork, message: Message, now: datetime,
+                             flows: FlowRegistry | None) -> None:
+    error = PassingSendError("Twilio has no record of it: it was not sent")
+    log.info("message %s not in Twilio's records: it never went", message.id)
+    if message.tries >= MAX_TRIES:
+        _give_up(uow, message, error, now, flows)
+        return
+    message.status = "pending"
+    _record_error(message, error)
+    message.next_try_at = now
+    uow.enqueue_after_commit("send_message", message.id)
+
+
+def _check_again_or_stop(uow: UnitOfWork, message: Message, now: datetime,
+                         flows: FlowRegistry | None, why: str) -> None:
+    next_check = now + CHECK_EVERY
+    if message.claimed_at is None or next_check > message.claimed_at + CHECK_FOR:
+        _stop_checking(uow, message, now, flows, why)
+        return
+    _check_later(uow, message, next_check)
+    log.info("message %s still not confirmed (%s); checked again at %s", message.id, why,
+             next_check)
+
+
+def _stop_checking(uow: UnitOfWork, message: Message, now: datetime,
+                   flows: FlowRegistry | None, why: str) -> None:
+    """Leave the text unconfirmed for good, never sent again, and make sure staff see it."""
+    message.next_try_at = None
+    log.warning("message %s left unconfirmed, not sent again (%s)", message.id, why)
     _make_sure_staff_look(uow, message, now, flows)
 
 
@@ -213,19 +367,18 @@ def _make_sure_staff_look(uow: UnitOfWork, message: Message, now: datetime,
 def settle_stalled_sends(
     uow: UnitOfWork, now: datetime, flows: FlowRegistry | None = None
 ) -> list[int]:
-    """Mark texts whose sender died mid-try as unconfirmed, not to be sent again; return ids.
+    """Mark texts whose sender died mid-try as unconfirmed, to be checked; return their ids.
 
     Twilio may have taken the text before the worker died: its id is saved only with "sent",
     so nothing here says whether it did. Sending again could give the caller a second text
     from children's services on a phone others may read; not sending could leave them
-    without it. We do not send twice, and show staff the text as not confirmed instead.
+    without it. Twilio's records decide (send_message), and until they do it is not sent.
     """
     candidates = uow.session.scalars(select(Message.id).where(_stalled(now))).all()
     settled = [message_id for message_id in candidates if _mark_unconfirmed(uow, message_id, now)]
     for message_id in settled:
-        log.warning("message %s stalled mid-send; marked unconfirmed, not sent again",
+        log.warning("message %s stalled mid-send; marked unconfirmed, Twilio's records to be read",
                     message_id)
-        _make_sure_staff_look(uow, uow.session.get(Message, message_id), now, flows)
     uow.commit()
     return settled
 
@@ -244,14 +397,16 @@ def _mark_unconfirmed(uow: UnitOfWork, message_id: int, now: datetime) -> bool:
         update(Message)
         .where(Message.id == message_id, _stalled(now))
         .values(status="unconfirmed", error="Sending stopped part way: the worker died",
-                error_code=None)
+                error_code=None, next_try_at=now)  # the try began long enough ago to check
     ).rowcount)
 
 
 def due_for_sending(session: Session, now: datetime) -> list[int]:
-    """Return the pending messages whose next try is due (the sweep queues them)."""
+    """Return the messages whose next try, or check of Twilio's records, is due (the sweep
+    queues them)."""
     return list(session.scalars(
-        select(Message.id).where(Message.status == "pending", _try_is_due(now))
+        select(Message.id)
+        .where(or_(and_(Message.status == "pending", _try_is_due(now)), _check_is_due(now)))
         .order_by(Message.id)
     ).all())
 
@@ -334,11 +489,16 @@ def _summary(message: Message) -> TextSummary:
 
 def problem_in_words(message: Message) -> str | None:
     """Say, for staff, why a text was not sent or is still waiting; None when nothing is wrong."""
+    if message.status == "unconfirmed" and message.next_try_at is not None:
+        return ("Not confirmed yet: sending stopped part way. Twilio's records are being "
+                "checked; it is sent again only if they show it never went, so the caller is "
+                "not texted twice.")
     if message.status == "unconfirmed":
         # The same words whether the worker died or Twilio did not answer: either way no one
         # knows if the caller has the text, and they will not be sent it twice.
-        return ("Not confirmed: sending stopped part way, so Twilio may or may not have sent "
-                "it. It was not sent again, so the caller is not texted twice.")
+        return ("Not confirmed: sending stopped part way, and Twilio's records could not "
+                "show whether it went. It was not sent again, so the caller is not texted "
+                "twice.")
     if message.status == "dry_run":
         return "Not sent: no Twilio account is set up, so texts are only recorded."
     if message.status not in ("failed", "pending") or not message.error:

@@ -6,8 +6,10 @@ import json
 import secrets
 import threading
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 
 @dataclass
@@ -18,11 +20,22 @@ class ReceivedRequest:
     authorization: str | None
 
 
+def twilio_text(to: str, from_: str | None, body: str | None,
+                created_at: datetime | None = None, sid: str | None = None) -> dict:
+    """A Message resource as Twilio's API shows it."""
+    return {"sid": sid or "SM" + secrets.token_hex(16), "status": "queued", "to": to,
+            "from": from_, "body": body, "direction": "outbound-api",
+            "date_created": format_datetime(created_at or datetime.now(UTC), usegmt=True)}
+
+
 @dataclass
 class FakeTwilio:
-    """A server on 127.0.0.1 answering the Messages API; set `fail_with` to make it refuse."""
+    """A server on 127.0.0.1 answering the Messages API (create, and list with To and From);
+    set `fail_with` to make it refuse. `texts` is what it holds, newest last; a test may add
+    to it (a text taken before a worker died)."""
 
     requests: list[ReceivedRequest] = field(default_factory=list)
+    texts: list[dict] = field(default_factory=list)
     fail_with: tuple[int, int] | None = None  # (HTTP status, Twilio error code)
     server: ThreadingHTTPServer | None = None
 
@@ -33,7 +46,15 @@ class FakeTwilio:
 
     @property
     def messages(self) -> list[dict[str, str]]:
-        return [r.form for r in self.requests if r.path.endswith("/Messages.json")]
+        """The texts it was asked to send (the POSTs), refused or not."""
+        return [r.form for r in self.requests
+                if r.method == "POST" and r.path.endswith("/Messages.json")]
+
+    @property
+    def record_reads(self) -> list[dict[str, str]]:
+        """The queries of its records (the GETs of the Messages list)."""
+        return [r.form for r in self.requests
+                if r.method == "GET" and urlsplit(r.path).path.endswith("/Messages.json")]
 
     def start(self) -> FakeTwilio:
         fake = self
@@ -50,9 +71,27 @@ class FakeTwilio:
                     status, code = fake.fail_with
                     self._json(status, {"code": code, "message": "refused", "status": status})
                     return
-                sid = "SM" + secrets.token_hex(16)
-                self._json(201, {"sid": sid, "status": "queued", "to": form.get("To"),
-                                 "from": form.get("From"), "body": form.get("Body")})
+                text = twilio_text(form.get("To"), form.get("From"), form.get("Body"))
+                fake.texts.append(text)
+                self._json(201, text)
+
+            def do_GET(self):
+                query = {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
+                fake.requests.append(
+                    ReceivedRequest("GET", self.path, query, self.headers.get("Authorization"))
+                )
+                if fake.fail_with:
+                    status, code = fake.fail_with
+                    self._json(status, {"code": code, "message": "refused", "status": status})
+                    return
+                size = int(query.get("PageSize", 50))
+                matching = [t for t in reversed(fake.texts)
+                            if t["to"] == query.get("To", t["to"])
+                            and t["from"] == query.get("From", t["from"])]
+                more = len(matching) > size
+                self._json(200, {"messages": matching[:size], "page": 0, "page_size": size,
+                                 "next_page_uri": "/2010-04-01/next" if more else None,
+                                 "uri": urlsplit(self.path).path})
 
             def _json(self, status, payload):
                 data = json.dumps(payload).encode()

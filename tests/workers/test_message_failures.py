@@ -15,6 +15,7 @@ from twilio.base.exceptions import TwilioRestException
 from callrouter.db.models import Contact, Message, Task
 from callrouter.services import escalation, messages
 from callrouter.services.unit_of_work import NoDispatcher
+from tests.support.fake_twilio import twilio_text
 from workers import context as job_context
 from workers import jobs as job_functions
 from workers.dispatch import not_before
@@ -35,15 +36,16 @@ def twilio_jobs(runtime, dispatcher, settings):
 
 
 def _message(runtime, status="pending", purpose="eform", claimed_at=None, flow_name="default",
-             level=None, at=NOW) -> int:
+             level=None, at=NOW, to=NUMBER) -> int:
     with runtime.unit_of_work(NoDispatcher()) as uow:
         contact = Contact(reference=f"REF{uow.session.scalar(select(func.count(Contact.id)))}",
                           flow_name=flow_name, channel="phone",
                           answers={"level": level} if level else {}, created_at=at,
                           updated_at=at)
-        message = Message(contact=contact, purpose=purpose, to_number=NUMBER,
+        message = Message(contact=contact, purpose=purpose, to_number=to,
                           from_number="+443069990000", body=BODY, status=status,
-                          claimed_at=claimed_at, created_at=at)
+                          claimed_at=claimed_at, created_at=at,
+                          tries=1 if status == "sending" else 0)
         uow.session.add(message)
         uow.commit()
         return message.id
@@ -140,7 +142,9 @@ def test_a_twilio_fault_is_tried_a_few_times_with_longer_waits_then_failed(
     assert messages.due_for_sending(db, at + timedelta(days=1)) == []
 
 
-def test_twilio_not_answering_in_time_is_not_tried_again(runtime, dispatcher, settings, db):
+def test_twilio_not_answering_in_time_is_not_tried_again_before_its_records_are_read(
+    runtime, dispatcher, settings, db
+):
     silent = socket.socket()  # takes the connection and never answers
     silent.bind(("127.0.0.1", 0))
     silent.listen()
@@ -152,16 +156,20 @@ def test_twilio_not_answering_in_time_is_not_tried_again(runtime, dispatcher, se
 
     try:
         with runtime.unit_of_work(dispatcher) as uow:
-            assert messages.send_message(uow, message_id, gateway) == "unconfirmed"
+            assert messages.send_message(uow, message_id, gateway, clock=lambda: NOW) == (
+                "unconfirmed")
     finally:
         silent.close()
 
     db.expire_all()
     message = db.get(Message, message_id)
-    # It reached Twilio, which may have taken it: a second try could text the caller twice.
-    assert (message.status, message.error_code, message.next_try_at) == ("unconfirmed", None,
-                                                                         None)
+    # It reached Twilio, which may have taken it: a second try could text the caller twice,
+    # so nothing more is done until Twilio's records can say.
+    assert (message.status, message.error_code, message.next_try_at) == (
+        "unconfirmed", None, NOW + messages.CHECK_AFTER)
     assert message.error == "No answer from Twilio: ReadTimeout"
+    assert messages.due_for_sending(db, NOW + messages.CHECK_AFTER - timedelta(seconds=1)) == []
+    assert messages.due_for_sending(db, NOW + messages.CHECK_AFTER) == [message_id]
 
 
 def test_twilio_unreachable_is_tried_again(runtime, dispatcher, settings, db):
@@ -180,26 +188,35 @@ def test_twilio_unreachable_is_tried_again(runtime, dispatcher, settings, db):
     assert db.get(Message, message_id).error == "No answer from Twilio: ConnectionError"
 
 
-def test_a_text_stuck_sending_is_marked_unconfirmed_not_sent_again(
+def test_a_text_stuck_sending_is_settled_by_twilios_records_never_sent_twice(
     runtime, twilio_jobs, fake_twilio, db
 ):
     long_ago = datetime.now(UTC) - messages.STALLED_AFTER - timedelta(minutes=1)
-    stalled = _message(runtime, status="sending", claimed_at=long_ago)
-    from_before_tries_were_kept = _message(runtime, status="sending")
+    taken = _message(runtime, status="sending", claimed_at=long_ago, to="+447400111111")
+    never_went = _message(runtime, status="sending", claimed_at=long_ago, to="+447400222222")
+    from_before_tries_were_kept = _message(runtime, status="sending", to="+447400333333")
     in_flight = _message(runtime, status="sending", claimed_at=datetime.now(UTC))
+    # The worker sending `taken` died after Twilio took it; the one sending `never_went`
+    # died before its request left.
+    fake_twilio.texts.append(
+        twilio_text("+447400111111", "+443069990000", BODY, long_ago + timedelta(seconds=2)))
+    [taken_sid] = [text["sid"] for text in fake_twilio.texts]
 
     summary = job_functions.sweep()
-    assert job_functions.send_message(stalled) == "unconfirmed"
+    assert summary == {**summary, "stalled_messages": 3, "messages": 3}
+    assert {m: job_functions.send_message(m) for m in (taken, never_went,
+                                                        from_before_tries_were_kept)} == {
+        taken: "sent", never_went: "pending", from_before_tries_were_kept: "pending"}
+    assert job_functions.send_message(never_went) == "sent"
+    assert job_functions.send_message(from_before_tries_were_kept) == "sent"
 
-    assert summary["stalled_messages"] == 2
-    assert fake_twilio.requests == []
+    assert [form["To"] for form in fake_twilio.messages] == ["+447400222222", "+447400333333"]
     db.expire_all()
-    statuses = {m.id: m.status for m in db.scalars(select(Message))}
-    assert statuses == {stalled: "unconfirmed", from_before_tries_were_kept: "unconfirmed",
-                        in_flight: "sending"}
-    assert len(_reviews(db)) == 2  # each contact had no open task: a manager is asked to look
-
-
+    statuses = {m.id: (m.status, m.tries) for m in db.scalars(select(Message))}
+    assert statuses == {taken: ("sent", 1), never_went: ("sent", 2),
+                        from_before_tries_were_kept: ("sent", 2), in_flight: ("sending", 1)}
+    assert db.get(Message, taken).provider_sid == taken_sid
+    assert _reviews(db) == []  # every text went, once
 def test_a_failed_text_with_no_open_task_asks_a_manager_for_a_review(
     runtime, twilio_jobs, fake_twilio, db
 ):

@@ -1,9 +1,10 @@
-"""A text Twilio may have taken is never sent again: only a try that never reached it is retried.
+"""A text Twilio may have taken is never simply sent again: Twilio's records decide.
 
 Twilio may take a text and answer after our client has stopped waiting, or the connection may
-drop while we wait for its answer. A second try would then text the caller twice from
-children's services, on a phone others may read; the text is marked unconfirmed instead and a
-manager is asked to look, as for a worker that died mid-send.
+drop while we wait for its answer. A second try could then text the caller twice from
+children's services, on a phone others may read; the text is marked unconfirmed, and a few
+minutes later Twilio's records are read: found there, it was sent; no text at all there, it
+never went and is tried again. (Reading the records: test_unconfirmed_texts_checked.py.)
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
 
 import pytest
 import requests
@@ -32,6 +34,7 @@ from urllib3.exceptions import (
 from callrouter.db.models import Contact, Message, Task
 from callrouter.services import messages
 from callrouter.services.unit_of_work import NoDispatcher
+from tests.support.fake_twilio import twilio_text
 from workers.sms import TwilioSmsGateway, no_answer
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -65,14 +68,26 @@ def _send(runtime, message_id: int, gateway, at: datetime) -> str:
 
 
 @contextmanager
-def _twilio_that(answer: Callable[[BaseHTTPRequestHandler], None]) -> Iterator[tuple[str, list]]:
-    """A local Twilio that takes each text it is sent, then answers with `answer`."""
-    taken: list[bytes] = []
+def _twilio_that(answer: Callable[[BaseHTTPRequestHandler], None], takes_texts: bool = True,
+                 ) -> Iterator[tuple[str, list]]:
+    """A local Twilio that takes each text it is sent (or, if not `takes_texts`, drops it),
+    then answers with `answer`; its records list what it took."""
+    taken: list[dict] = []
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):
-            taken.append(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+            form = parse_qs(self.rfile.read(int(self.headers.get("Content-Length", 0))).decode())
+            if takes_texts:
+                taken.append(twilio_text(form["To"][0], form["From"][0], form["Body"][0]))
             answer(self)
+
+        def do_GET(self):
+            data = json.dumps({"messages": taken[::-1], "next_page_uri": None}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
 
         def log_message(self, *args):
             pass
@@ -107,7 +122,7 @@ def _hang_up(handler: BaseHTTPRequestHandler) -> None:
     (_answer_late, "No answer from Twilio: ReadTimeout"),
     (_hang_up, "No answer from Twilio: ConnectionError"),
 ])
-def test_a_text_twilio_may_have_taken_is_left_unconfirmed_and_never_sent_again(
+def test_a_text_twilio_took_without_saying_so_is_found_in_its_records_not_sent_again(
     answer, error, runtime, settings, db
 ):
     message_id = _message(runtime)
@@ -115,30 +130,46 @@ def test_a_text_twilio_may_have_taken_is_left_unconfirmed_and_never_sent_again(
         gateway = _gateway(settings, api_url)
 
         assert _send(runtime, message_id, gateway, NOW) == "unconfirmed"
-        for later in (timedelta(minutes=2), timedelta(hours=1)):  # where a retry would come
-            assert _send(runtime, message_id, gateway, NOW + later) == "unconfirmed"
+        db.expire_all()
+        assert db.get(Message, message_id).error == error
+        # Where a retry would come: nothing is sent before Twilio's records are read.
+        assert _send(runtime, message_id, gateway, NOW + timedelta(minutes=2)) == "unconfirmed"
+        assert _send(runtime, message_id, gateway, NOW + messages.CHECK_AFTER) == "sent"
+        assert _send(runtime, message_id, gateway, NOW + timedelta(hours=1)) == "sent"
 
     assert len(taken) == 1
     db.expire_all()
     message = db.get(Message, message_id)
-    assert (message.status, message.tries, message.next_try_at) == ("unconfirmed", 1, None)
-    assert (message.error, message.error_code) == (error, None)
+    assert (message.status, message.tries, message.next_try_at) == ("sent", 1, None)
+    assert (message.provider_sid, message.error) == (taken[0]["sid"], None)
     assert messages.due_for_sending(db, NOW + timedelta(days=1)) == []
+    assert db.scalars(select(Task).where(Task.kind == "review")).all() == []
 
 
-def test_an_unconfirmed_text_asks_a_manager_to_look_and_reads_as_not_confirmed(
+def test_a_text_twilio_dropped_without_answering_is_sent_again_once_its_records_show_it(
     runtime, settings, db
 ):
     message_id = _message(runtime)
-    with _twilio_that(_answer_late) as (api_url, _):
-        _send(runtime, message_id, _gateway(settings, api_url), NOW)
+    with _twilio_that(_hang_up, takes_texts=False) as (api_url, _):
+        assert _send(runtime, message_id, _gateway(settings, api_url), NOW) == "unconfirmed"
+        assert _send(runtime, message_id, _gateway(settings, api_url),
+                     NOW + messages.CHECK_AFTER) == "pending"
+    with _twilio_that(_answer_at_once) as (api_url, taken):
+        assert _send(runtime, message_id, _gateway(settings, api_url),
+                     NOW + messages.CHECK_AFTER) == "sent"
 
-    [review] = db.scalars(select(Task).where(Task.kind == "review")).all()
-    assert (review.contact_id, review.role) == (db.get(Message, message_id).contact_id,
-                                                "practice_manager")
-    [text] = messages.texts_for_contact(db, review.contact_id)
-    assert (text.status_words, text.not_sent) == ("Not confirmed", True)
-    assert text.problem.startswith("Not confirmed: ")
+    assert len(taken) == 1
+    db.expire_all()
+    assert db.get(Message, message_id).tries == 2
+
+
+def _answer_at_once(handler: BaseHTTPRequestHandler) -> None:
+    data = json.dumps({"sid": "SM" + "1" * 32, "status": "queued"}).encode()
+    handler.send_response(201)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)
 
 
 def test_an_unconfirmed_text_is_logged_by_id_never_number_or_body(runtime, settings, caplog):

@@ -28,6 +28,7 @@ def _contact_with_texts(db) -> int:
         text("missed_callback", "failed", error="No answer from Twilio: ConnectionError",
              tries=5),
         text("eform", "unconfirmed"),
+        text("eform", "unconfirmed", next_try_at=NOW + timedelta(minutes=5)),
     ])
     db.commit()
     return contact.id
@@ -42,6 +43,7 @@ def test_a_contacts_texts_say_what_they_were_and_why_one_was_not_sent(runtime, d
         ("Missed call-back", "Waiting to send", "govuk-tag--grey"),
         ("Missed call-back", "Not sent", "govuk-tag--red"),
         ("Request-for-support form link", "Not confirmed", "govuk-tag--yellow"),
+        ("Request-for-support form link", "Not confirmed", "govuk-tag--yellow"),
     ]
     assert [t.problem for t in texts[:4]] == [
         "Not sent: this number cannot receive texts (Twilio 21614)",
@@ -50,7 +52,8 @@ def test_a_contacts_texts_say_what_they_were_and_why_one_was_not_sent(runtime, d
         "Not sent after 5 tries: Twilio did not answer",
     ]
     assert texts[4].problem.startswith("Not confirmed: sending stopped part way")
-    assert [t.not_sent for t in texts] == [True, False, False, True, True]
+    assert texts[5].problem.startswith("Not confirmed yet: sending stopped part way")
+    assert [t.not_sent for t in texts] == [True, False, False, True, True, True]
 
 
 def test_the_texts_partial_shows_status_tags_and_never_the_number_or_body(app, runtime, db):
@@ -62,6 +65,12 @@ def test_the_texts_partial_shows_status_tags_and_never_the_number_or_body(app, r
     assert '<strong class="govuk-tag govuk-tag--red">Not sent</strong>' in html
     assert "Not sent: this number cannot receive texts (Twilio 21614)" in html
     assert '<strong class="govuk-tag govuk-tag--green">Sent</strong>' in html
+    # Sent: when it went, when its next try or check of Twilio's records is, or not known.
+    assert [row.split('<td class="govuk-table__cell">')[4].split("</td>")[0]
+            for row in html.split('<tr class="govuk-table__row" id="text-')[1:]] == [
+        "No", "10:00am, 23 November 2026", "Next try 10:01am, 23 November 2026", "No",
+        "Not known",
+        "Being checked"]
     assert 'id="texts-warning"' in html
     assert "govuk-table__row" in html
     assert NUMBER not in html and "7400" not in html

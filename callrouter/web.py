@@ -64,10 +64,13 @@ def register_blueprints(app: Flask) -> None:
     from callrouter.console import console, console_auth, govuk_assets, init_console
     from callrouter.console.security import require_csrf, require_sign_in
     from webhooks.security import require_twilio_signature
+    from webhooks.sms import sms
     from webhooks.voice import voice
 
     app.register_blueprint(voice)
     require_twilio_signature(app, voice.name)
+    app.register_blueprint(sms)
+    require_twilio_signature(app, sms.name)
 
     # The call console: every screen needs a signed-in user, every form a CSRF token;
     # each view then checks its own permission (callrouter.domain.console_access).

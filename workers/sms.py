@@ -74,10 +74,13 @@ class TwilioSmsGateway:
 
     def __init__(self, settings: Settings):
         self.client = twilio_client(settings)
+        self.public_base_url = settings.public_base_url.rstrip("/")
 
-    def send_sms(self, to: str, from_: str | None, body: str) -> str:
+    def send_sms(self, to: str, from_: str | None, body: str, message_id: int) -> str:
         try:
-            message = self.client.messages.create(to=to, from_=from_, body=body)
+            message = self.client.messages.create(
+                to=to, from_=from_, body=body,
+                status_callback=delivery_report_url(self.public_base_url, message_id))
         except (TwilioRestException, TwilioServiceException) as error:
             raise twilio_refusal(error) from error
         except requests.RequestException as error:
@@ -97,6 +100,11 @@ class TwilioSmsGateway:
         except requests.RequestException as error:
             raise PassingSendError(f"No answer from Twilio: {type(error).__name__}") from error
         return ProviderRecords(texts, complete=page.next_page_url is None)
+
+
+def delivery_report_url(public_base_url: str, message_id: int) -> str:
+    """Where Twilio reports on a text: our id in the query, an opaque number (TWILIO.md)."""
+    return f"{public_base_url}/twilio/sms/status?message={int(message_id)}"
 
 
 def no_answer(error: requests.RequestException) -> SendError:

@@ -170,7 +170,8 @@ class Message(Base):
     # answer in time, or the sender died mid-send), or back to pending after a passing fault,
     # until the tries run out. unconfirmed -> sent (found in Twilio's records) | pending (no
     # text at all in them: it never went), or stays unconfirmed; next_try_at is then when the
-    # records are next read, None once it is settled for good.
+    # records are next read, None once it is settled for good. Twilio's delivery reports move
+    # sent -> delivered | undelivered (the phone company could not deliver it).
     status: Mapped[str] = mapped_column(String(16), default="pending")
     provider_sid: Mapped[str | None] = mapped_column(String(64))
     # Why the last try did not send it: Twilio's error code and its message, numbers removed.

@@ -6,8 +6,10 @@ that may have reached Twilio but got no answer is marked unconfirmed and is neve
 again: a few minutes later Twilio's own records are read. A text of ours found there is
 marked sent; with no text at all to that number since the try, it cannot have gone, and it is
 tried again; anything else (records not readable, or a text there we cannot match) leaves it
-unconfirmed for good. Staff see a contact's texts on its task page; a text not sent with no
-open task asks for a review.
+unconfirmed for good. Twilio's delivery reports then say whether a sent text reached the
+phone; one the phone company could not deliver (a number no longer in use, a phone off for
+days) is as good as not sent. Staff see a contact's texts on its task page; a text not sent or
+not delivered with no open task asks for a review.
 """
 
 from __future__ import annotations
@@ -43,7 +45,14 @@ RETRY_WAITS = (
 # A try takes seconds (the Twilio client gives up after 10): a try begun this long ago and
 # still sending belongs to a worker that died.
 STALLED_AFTER = timedelta(minutes=10)
-NOT_SENT = ("failed", "unconfirmed")
+NOT_SENT = ("failed", "unconfirmed", "undelivered")
+# Twilio's delivery reports, in the order a text goes through them; a report that comes late,
+# after one further on, changes nothing. "delivered" and "undelivered" (or "failed") are final.
+DELIVERY_STAGES = {"queued": 0, "accepted": 0, "scheduled": 0, "sending": 1, "sent": 2,
+                   "delivered": 3, "undelivered": 3, "failed": 3, "read": 3}
+# What a final report makes of the text in our outbox.
+DELIVERY_OUTCOMES = {"delivered": "delivered", "read": "delivered",
+                     "undelivered": "undelivered", "failed": "undelivered"}
 # Twilio's records are read this long after an unconfirmed try began: the try's request has been
 # answered or dropped long before (the client waits 10 s), so a text it made is there to see.
 CHECK_AFTER = timedelta(minutes=5)
@@ -80,7 +89,9 @@ class ProviderRecords:
 class SmsGateway(Protocol):
     """Sends one text and returns the provider's id for it; reads back what it has sent."""
 
-    def send_sms(self, to: str, from_: str | None, body: str) -> str: ...
+    def send_sms(self, to: str, from_: str | None, body: str, message_id: int) -> str:
+        """Send; `message_id` lets the provider's delivery report name our message."""
+        ...
 
     def texts_sent_to(self, to: str, from_: str | None) -> ProviderRecords:
         """Return the newest texts to `to` from `from_`; raise SendError if they cannot be read."""
@@ -144,7 +155,7 @@ def send_message(
                  message_id)
         return message.status
     try:
-        sid = gateway.send_sms(message.to_number, message.from_number, message.body)
+        sid = gateway.send_sms(message.to_number, message.from_number, message.body, message.id)
     except PermanentSendError as error:
         _give_up(uow, message, error, now, flows)
     except PassingSendError as error:
@@ -364,6 +375,49 @@ def _make_sure_staff_look(uow: UnitOfWork, message: Message, now: datetime,
     log.info("message %s not sent: review task %s opened", message.id, review.id)
 
 
+def record_delivery_report(uow: UnitOfWork, message_id: int, sid: str, reported: str,
+                           error_code: int | None, now: datetime,
+                           flows: FlowRegistry | None = None) -> str | None:
+    """Take Twilio's report on a text it was given; return the text's status (None: not ours).
+
+    Reports come out of order and more than once: only one further on than the last counts.
+    A report proves Twilio took the text, so a text not confirmed (or still marked sending,
+    when the report beats our own record of the send) is sent. A text not delivered is shown
+    as such and, with no task open for its contact, asks a manager to look.
+    """
+    message = uow.session.get(Message, message_id)
+    stage = DELIVERY_STAGES.get(reported)
+    if message is None or stage is None or not sid:
+        log.info("delivery report for message %s ignored (%s)", message_id, reported)
+        return message.status if message else None
+    if message.provider_sid not in (None, sid):
+        log.warning("delivery report for message %s names another text; ignored", message_id)
+        return message.status
+    if message.status in ("sending", "unconfirmed"):
+        _mark_sent(message, sid, now)
+        log.info("message %s confirmed sent by Twilio's delivery report", message_id)
+    if message.status not in ("sent", "delivered", "undelivered"):
+        return message.status  # a dry run or failed text has no report to take
+    if stage <= _stage_of(message) or reported not in DELIVERY_OUTCOMES:
+        uow.commit()
+        return message.status
+    message.status = DELIVERY_OUTCOMES[reported]
+    if message.status == "undelivered":
+        code = error_code or None
+        _record_error(message, SendError(f"Twilio {code or ''}: not delivered".replace(" :", ":"),
+                                         code))
+        log.warning("message %s not delivered (error %s)", message_id, code)
+        _make_sure_staff_look(uow, message, now, flows)
+    else:
+        log.info("message %s delivered", message_id)
+    uow.commit()
+    return message.status
+
+
+def _stage_of(message: Message) -> int:
+    return DELIVERY_STAGES["delivered"] if message.status != "sent" else DELIVERY_STAGES["sent"]
+
+
 def settle_stalled_sends(
     uow: UnitOfWork, now: datetime, flows: FlowRegistry | None = None
 ) -> list[int]:
@@ -426,6 +480,13 @@ PLAIN_ERRORS = {
     21614: "this number cannot receive texts",
     21617: "the text was too long",
     21661: "our sending number cannot send texts",
+    # Delivery reports: the phone company's answer after Twilio sent it on.
+    30003: "the phone was off or out of reach for too long",
+    30004: "the phone blocks texts from us",
+    30005: "this number is not in use",
+    30006: "this number cannot receive texts (a landline, perhaps)",
+    30007: "the phone company filtered it out",
+    30008: "the phone company did not say why",
 }
 PURPOSES = {
     "eform": "Request-for-support form link",
@@ -437,6 +498,8 @@ STATUS_TAGS = {
     "pending": ("Waiting to send", "govuk-tag--grey"),
     "sending": ("Sending", ""),  # the plain tag is blue
     "sent": ("Sent", "govuk-tag--green"),
+    "delivered": ("Delivered", "govuk-tag--green"),
+    "undelivered": ("Not delivered", "govuk-tag--red"),
     "dry_run": ("Not sent: test mode", "govuk-tag--grey"),
     "failed": ("Not sent", "govuk-tag--red"),
     "unconfirmed": ("Not confirmed", "govuk-tag--yellow"),
@@ -501,16 +564,25 @@ def problem_in_words(message: Message) -> str | None:
                 "twice.")
     if message.status == "dry_run":
         return "Not sent: no Twilio account is set up, so texts are only recorded."
-    if message.status not in ("failed", "pending") or not message.error:
+    if message.status not in ("failed", "pending", "undelivered") or not message.error:
         return None
-    reason = _reason(message.error_code)
+    reason = (_undelivered_reason(message.error_code) if message.status == "undelivered"
+              else _reason(message.error_code))
     if message.error_code is not None:
         reason = f"{reason} (Twilio {message.error_code})"
     if message.status == "pending":
         return f"Waiting to send: the last try failed because {reason}."
+    if message.status == "undelivered":
+        return f"Not delivered: Twilio sent it, but {reason}."
     if message.tries > 1:
         return f"Not sent after {message.tries} tries: {reason}"
     return f"Not sent: {reason}"
+
+
+def _undelivered_reason(code: int | None) -> str:
+    if code is None:
+        return PLAIN_ERRORS[30008]
+    return PLAIN_ERRORS.get(code, "the phone company could not deliver it")
 
 
 def _reason(code: int | None) -> str:

@@ -39,8 +39,11 @@ def test_the_text_reaches_twilio_with_the_account_and_the_callers_number(runtime
     [request] = fake_twilio.requests
     assert request.path == f"/2010-04-01/Accounts/{settings.twilio_account_sid}/Messages.json"
     assert request.authorization.startswith("Basic ")
-    assert request.form == {"To": "+447400123456", "From": "+443069990000",
-                            "Body": "Ref TESTRF: https://example.org"}
+    assert request.form == {
+        "To": "+447400123456", "From": "+443069990000", "Body": "Ref TESTRF: https://example.org",
+        # Twilio's delivery report comes back naming our message by its id, and nothing else.
+        "StatusCallback": f"{settings.public_base_url}/twilio/sms/status?message={message_id}",
+    }
     job_context.use(None)
 
 

@@ -208,7 +208,7 @@ def test_twilio_not_connected_to_in_time_is_tried_again(runtime, settings, db):
 
 def test_a_gateway_fault_no_one_foresaw_is_not_tried_again(runtime, db):
     class Broken:
-        def send_sms(self, to, from_, body):
+        def send_sms(self, to, from_, body, message_id):
             raise KeyError(to)  # after Twilio took the text, perhaps: nothing says it did not
 
     message_id = _message(runtime)

@@ -201,6 +201,10 @@ class Escalation(Base):
     # for a call-back it covers; None: every manager, on the queue page.
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # An at-risk warning raised because nobody able to make the call-back is on shift from
+    # then until its deadline (at or before created_at: nobody is, from then on); None for one
+    # raised as its deadline neared.
+    cover_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     task: Mapped[Task] = relationship()
     manager: Mapped[Staff | None] = relationship()

@@ -6,23 +6,33 @@ such call-back still waiting for cover. Each open task gets two timers (RQ sched
 when it is created: one at its warning time (stored with it, counted as its timescale counts),
 one at its due time. The worker's sweep runs the same check over every open task each minute,
 so a lost timer or a dead worker delays an escalation by a minute at most and never drops it.
+
+A call-back is also at risk, however far off its deadline, when nobody able to make it is on
+the rota from some moment until then: a level 2 call-back taken on Friday afternoon, due on
+Sunday, at a hub that works weekdays. The manager is told the hour before the last person
+able to make it goes off (at once if that is already past), while someone can still act,
+not on Sunday when nobody is there to be told.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
-from callrouter.db.models import Escalation, Task
+from callrouter.db.models import Escalation, Shift, Staff, Task
 from callrouter.domain.allocation import PRODUCTION_RULES, Candidate
 from callrouter.domain.deadlines import warning_time
 from callrouter.domain.vocabulary import Role
 from callrouter.services.allocation import (
     KEEPS_HELD_WORK,
     OPEN_STATUSES,
+    availability_now,
+    could_take,
     everyone_as_candidates,
 )
 from callrouter.services.unit_of_work import UnitOfWork
@@ -35,6 +45,9 @@ TOLD_ROLES = frozenset({Role.PRACTICE_MANAGER, *PRODUCTION_RULES.out_of_hours_co
 # How far back the check looks for call-backs closed after their deadline with no breach on
 # record: longer than any outage of the worker, short enough to stay a cheap query.
 CLOSED_LATE_LOOKBACK = timedelta(days=7)
+# How long before the last person able to make a call-back goes off (with its deadline after)
+# the manager is told: time to ask them to make it, or to find someone else.
+COVER_WARNING_LEAD = timedelta(hours=1)
 
 
 def schedule_deadline_checks(uow: UnitOfWork, task: Task) -> None:
@@ -74,13 +87,20 @@ def check_deadlines(uow: UnitOfWork, now: datetime,
             )
         )
     }
+    not_yet_warned = [task for task in tasks if task.status in OPEN_STATUSES
+                      and now < warning_at(task)
+                      and not {(task.id, "at_risk"), (task.id, "breach")} & already]
+    cover_ends = _cover_ends(uow, not_yet_warned, now)
     recipients = _Recipients(uow, now)
     raised = []
     for task in tasks:
         kind = _due_escalation(task, now)
+        cover_end = None
+        if kind is None and task.id in cover_ends:
+            kind, cover_end = "at_risk", cover_ends[task.id]
         if kind is None or (task.id, kind) in already:
             continue
-        escalation = _record(uow, task, kind, recipients.for_task(task), now)
+        escalation = _record(uow, task, kind, recipients.for_task(task), now, cover_end)
         if escalation is not None:
             raised.append(escalation)
     uow.commit()
@@ -95,10 +115,47 @@ def _due_escalation(task: Task, now: datetime) -> str | None:
     return None
 
 
+def _cover_ends(uow: UnitOfWork, tasks: Iterable[Task], now: datetime) -> dict[int, datetime]:
+    """Return, for each task whose cover runs out before its deadline within the warning
+    lead, when the last person able to make it goes off (now, if nobody able is on the rota
+    from now to its deadline). Tasks covered to their deadline are left out.
+
+    Able: their role and skills let them make it (named role, stand-in, EDT cover) and they
+    are not away or off for that shift. Read from the stored shifts, once for all the tasks.
+    """
+    tasks = list(tasks)
+    if not tasks:
+        return {}
+    shifts = defaultdict(list)
+    for staff_id, starts_at, ends_at in uow.session.execute(
+        select(Shift.staff_id, Shift.starts_at, Shift.ends_at)
+        .where(Shift.ends_at > now, Shift.starts_at < max(task.due_at for task in tasks))
+    ):
+        shifts[staff_id].append((starts_at, ends_at))
+    people = uow.session.scalars(select(Staff).where(Staff.id.in_(list(shifts)))).all()
+    at_work = {person.id: [(starts_at, ends_at) for starts_at, ends_at in shifts[person.id]
+                           if availability_now(person, starts_at, now) in KEEPS_HELD_WORK]
+               for person in people}
+    able: dict[tuple, list[int]] = {}
+    at_risk = {}
+    for task in tasks:
+        kind = (task.role, task.skill, bool(task.out_of_hours_cover))
+        if kind not in able:
+            able[kind] = [person.id for person in people if could_take(person, task)]
+        covered_until = max(
+            (min(ends_at, task.due_at) for person_id in able[kind]
+             for starts_at, ends_at in at_work[person_id] if starts_at < task.due_at),
+            default=now,
+        )
+        if covered_until < task.due_at and now >= covered_until - COVER_WARNING_LEAD:
+            at_risk[task.id] = max(covered_until, now)
+    return at_risk
+
+
 def _record(uow: UnitOfWork, task: Task, kind: str, told_id: int | None,
-            now: datetime) -> Escalation | None:
+            now: datetime, cover_ends_at: datetime | None = None) -> Escalation | None:
     escalation = Escalation(task_id=task.id, kind=kind, task_due_at=task.due_at,
-                            manager_id=told_id, created_at=now)
+                            manager_id=told_id, created_at=now, cover_ends_at=cover_ends_at)
     try:
         with uow.session.begin_nested():  # another sweep may record it at the same moment
             uow.session.add(escalation)
@@ -107,6 +164,10 @@ def _record(uow: UnitOfWork, task: Task, kind: str, told_id: int | None,
     if kind == "breach":
         log.warning("task %s (%s) breached its deadline; escalated to staff %s",
                     task.id, task.level, told_id or "all managers")
+    elif cover_ends_at is not None:
+        log.warning("task %s (%s) is at risk: nobody able to make it is on shift after %s "
+                    "before its deadline; staff %s told", task.id, task.level, cover_ends_at,
+                    told_id or "all managers")
     else:
         log.warning("task %s (%s) is at risk of missing its deadline; staff %s told",
                     task.id, task.level, told_id or "all managers")

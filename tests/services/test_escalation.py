@@ -27,7 +27,9 @@ def _check(runtime, at):
 
 
 def _s47_task(runtime, status="unallocated") -> int:
+    """An s47 call-back with a social worker on shift all through its hour and after."""
     with runtime.unit_of_work(NoDispatcher()) as uow:
+        create_staff(uow, f"sw-{status}", "social_worker", starts=CREATED - timedelta(hours=1))
         task_id = create_task(uow, created=CREATED, status=status).id
         uow.commit()
         return task_id
@@ -149,6 +151,8 @@ def test_a_message_left_on_friday_night_is_not_escalated_over_the_weekend(runtim
     friday_night = datetime(2026, 11, 27, 18, 0, tzinfo=UTC)
     lancashire = runtime.flows.flows["lancashire"]  # out_of_hours: 4 working hours
     with runtime.unit_of_work(NoDispatcher()) as uow:
+        create_staff(uow, "sw-monday", "social_worker",  # the hub is back on Monday
+                     starts=datetime(2026, 11, 30, 8, 30, tzinfo=UTC))
         contact = Contact(reference="WKND01", flow_name="lancashire", channel="phone",
                           answers={"callback_number": "+447400123456"},
                           created_at=friday_night, updated_at=friday_night)

@@ -15,6 +15,7 @@ from twilio.base.exceptions import TwilioRestException
 from callrouter.db.models import Contact, Message, Task
 from callrouter.services import escalation, messages
 from callrouter.services.unit_of_work import NoDispatcher
+from tests.services.factories import create_staff
 from tests.support.fake_twilio import twilio_text
 from workers import context as job_context
 from workers import jobs as job_functions
@@ -252,6 +253,10 @@ def test_a_text_not_sent_at_night_for_an_information_only_caller_is_reviewed_in_
     saturday_night = datetime(2026, 12, 5, 22, 0, tzinfo=UTC)
     fake_twilio.fail_with = (400, 21610)  # the caller replied STOP
     message_id = _message(runtime, flow_name="lancashire", level="s17", at=saturday_night)
+    with runtime.unit_of_work(NoDispatcher()) as uow:  # managers are back on Monday
+        create_staff(uow, "pm-monday", "practice_manager",
+                     starts=datetime(2026, 12, 7, 8, 30, tzinfo=UTC), hours=9)
+        uow.commit()
 
     assert _send_at(runtime, dispatcher, settings, message_id, saturday_night) == "failed"
 

@@ -14,7 +14,7 @@ from callrouter.domain.flows import Flow
 from callrouter.domain.phone import is_mobile, speakable
 from callrouter.domain.speech import fill, spoken_due_time, spoken_reference
 from callrouter.domain.timescales import DEFAULT_TIMESCALE, TimescalePolicy, parse_timescale
-from callrouter.domain.vocabulary import Outcome, Role
+from callrouter.domain.vocabulary import Level, Outcome, Role
 from callrouter.services.escalation import schedule_deadline_checks
 from callrouter.services.unit_of_work import UnitOfWork
 
@@ -74,8 +74,13 @@ def _warn_at(flow: Flow, task: Task, policy: TimescalePolicy | None = None,
     its clock started before the task was made."""
     policy = policy or _timescale(flow, task.level)
     started = asked_at or task.created_at
+    # Counted in the office's open time unless someone is there for it at any hour (s47, or a
+    # level the EDT covers): a clock-hours call-back due on Sunday is at risk on Friday
+    # afternoon, while a manager is there to be told, not at three on Sunday morning.
+    at_any_hour = task.out_of_hours_cover or task.level == Level.S47
+    in_open_time = policy.counts_open_time or not at_any_hour
     return warning_time(policy.clock_starts(started, flow.calendar), task.due_at,
-                        task.level, flow.calendar if policy.counts_open_time else None,
+                        task.level, flow.calendar if in_open_time else None,
                         urgent=task.out_of_hours_cover)
 
 

@@ -3,9 +3,10 @@
 Out of hours, with no practice manager on shift, a call-back the Emergency Duty Team covers is
 escalated to the EDT social worker on shift instead, who also sees on "my call-backs" every
 such call-back still waiting for cover. Each open task gets two timers (RQ scheduled jobs)
-when it is created: one at its warning time (stored with it, counted as its timescale counts),
-one at its due time. The worker's sweep runs the same check over every open task each minute,
-so a lost timer or a dead worker delays an escalation by a minute at most and never drops it.
+when it is created: one at its warning time (stored with it: a share of the office's open time
+before the deadline, or of the clock for s47 and what the EDT covers), one at its due time.
+The worker's sweep runs the same check over every open task each minute, so a lost timer or a
+dead worker delays an escalation by a minute at most and never drops it.
 """
 
 from __future__ import annotations

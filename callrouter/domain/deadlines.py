@@ -28,8 +28,9 @@ def warning_time(created_at: datetime, due_at: datetime, level: str | None,
     """Return when a manager should be told a call-back is at risk of missing its deadline.
 
     A share of the time it was given: half for s47 and any level the EDT covers, three quarters
-    otherwise. Given the office's calendar (a timescale counted in working time), the share is
-    of the open time, so a message left on Friday night warns on Monday, not on Sunday.
+    otherwise. Given the office's calendar, the share is of the open time before the deadline,
+    so a message left on Friday night warns on Monday, not on Sunday, and a call-back due on
+    Sunday by the clock warns on Friday afternoon; with no open time before it, at once.
     """
     window = due_at - created_at
     share = WARNING_SHARE.get(Level.S47) if urgent else WARNING_SHARE.get(level,
@@ -38,7 +39,10 @@ def warning_time(created_at: datetime, due_at: datetime, level: str | None,
         warn_at = created_at + window * share
     else:
         open_time = calendar.working_time_between(created_at, due_at)
-        warn_at = calendar.add_working_time(created_at, open_time * share)
+        # No open time at all: nobody at the front door can make it, so it is at risk now
+        # (the next opening would be after the deadline).
+        warn_at = (calendar.add_working_time(created_at, open_time * share) if open_time
+                   else created_at)
     return min(warn_at, due_at - MIN_WARNING_LEAD) if window > MIN_WARNING_LEAD else created_at
 
 

@@ -140,6 +140,10 @@ _TIMESCALE_PATTERN = re.compile(
 )
 
 _EXAMPLES = "'1 hour', '48 hours', '2 working hours' or '5 working days'"
+# A call-back timescale longer than a year is a slip of the keyboard; far longer ones cannot be
+# counted at all (a due time past the year 9999), which would fail the call at its outcome.
+# Roughly a year of each: clock hours, an office's working hours (52 weeks of 40) and days.
+_LONGEST = {"hours": 366 * 24, "working hours": 52 * 40, "working days": 52 * 5}
 
 
 def parse_timescale(text: str) -> TimescalePolicy:
@@ -166,6 +170,8 @@ def parse_timescale(text: str) -> TimescalePolicy:
             f"timescale {text!r} is ambiguous: write '{count * 24} hours' "
             f"or '{_count(count, 'working day')}'"
         )
+    if count > _LONGEST[("working " if working else "") + ("days" if in_days else "hours")]:
+        raise ValueError(f"timescale {text!r} is longer than a year: check the number")
     if in_days:
         return WorkingDays(count)
     if working:

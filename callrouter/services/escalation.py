@@ -3,15 +3,16 @@
 Out of hours, with no practice manager on shift, a call-back the Emergency Duty Team covers is
 escalated to the EDT social worker on shift instead, who also sees on "my call-backs" every
 such call-back still waiting for cover. Each open task gets two timers (RQ scheduled jobs)
-when it is created: one at its warning time (stored with it, counted as its timescale counts),
-one at its due time. The worker's sweep runs the same check over every open task each minute,
-so a lost timer or a dead worker delays an escalation by a minute at most and never drops it.
+when it is created: one at its warning time (stored with it: a share of the office's open time
+before the deadline, or of the clock for s47 and what the EDT covers), one at its due time.
+The worker's sweep runs the same check over every open task each minute, so a lost timer or a
+dead worker delays an escalation by a minute at most and never drops it.
 
 A call-back is also at risk, however far off its deadline, when nobody able to make it is on
 the rota from some moment until then: a level 2 call-back taken on Friday afternoon, due on
-Sunday, at a hub that works weekdays. The manager is told the hour before the last person
-able to make it goes off (at once if that is already past), while someone can still act,
-not on Sunday when nobody is there to be told.
+Sunday, at a hub that works weekdays, or one whose only able worker went home ill. The manager
+is told the hour before the last person able to make it goes off (at once if that is already
+past), while someone can still act, not on Sunday when nobody is there to be told.
 """
 
 from __future__ import annotations

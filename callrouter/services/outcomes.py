@@ -14,7 +14,7 @@ from callrouter.domain.flows import Flow
 from callrouter.domain.phone import is_mobile, speakable
 from callrouter.domain.speech import fill, spoken_due_time, spoken_reference
 from callrouter.domain.timescales import DEFAULT_TIMESCALE, TimescalePolicy, parse_timescale
-from callrouter.domain.vocabulary import Outcome, Role
+from callrouter.domain.vocabulary import Level, Outcome, Role
 from callrouter.services.escalation import schedule_deadline_checks
 from callrouter.services.unit_of_work import UnitOfWork
 
@@ -67,12 +67,20 @@ def _timescale(flow: Flow, level: str | None) -> TimescalePolicy:
     return parse_timescale(flow.level(level).get("timescale", DEFAULT_TIMESCALE))
 
 
-def _warn_at(flow: Flow, task: Task, policy: TimescalePolicy | None = None) -> datetime:
+def _warn_at(flow: Flow, task: Task, policy: TimescalePolicy | None = None,
+             asked_at: datetime | None = None) -> datetime:
     """When managers are told this new task is at risk, counted the way its timescale counts:
-    `policy` when the task was given one of its own, else its level's."""
+    `policy` when the task was given one of its own, else its level's; from `asked_at` when
+    its clock started before the task was made."""
     policy = policy or _timescale(flow, task.level)
-    return warning_time(policy.clock_starts(task.created_at, flow.calendar), task.due_at,
-                        task.level, flow.calendar if policy.counts_open_time else None,
+    started = asked_at or task.created_at
+    # Counted in the office's open time unless someone is there for it at any hour (s47, or a
+    # level the EDT covers): a clock-hours call-back due on Sunday is at risk on Friday
+    # afternoon, while a manager is there to be told, not at three on Sunday morning.
+    at_any_hour = task.out_of_hours_cover or task.level == Level.S47
+    in_open_time = policy.counts_open_time or not at_any_hour
+    return warning_time(policy.clock_starts(started, flow.calendar), task.due_at,
+                        task.level, flow.calendar if in_open_time else None,
                         urgent=task.out_of_hours_cover)
 
 
@@ -104,9 +112,13 @@ def conclude(uow: UnitOfWork, contact: Contact, flow: Flow, node_id: str, now: d
 
 
 def create_callback(
-    uow: UnitOfWork, contact: Contact, flow: Flow, level: str | None, now: datetime
+    uow: UnitOfWork, contact: Contact, flow: Flow, level: str | None, now: datetime, *,
+    asked_at: datetime | None = None,
 ) -> Task:
-    """Create a call-back task due by the level's timescale, and ask for it to be allocated."""
+    """Create a call-back task due by the level's timescale, and ask for it to be allocated.
+
+    `asked_at`: when the caller asked for it, if before now; its clock starts then.
+    """
     rules = flow.level(level)
     task = Task(
         contact=contact,
@@ -116,16 +128,16 @@ def create_callback(
         skill=rules.get("skill") or contact.answers.get("skill"),
         out_of_hours_cover=bool(rules.get("out_of_hours_cover")),
         callback_number=contact.answers.get("callback_number"),
-        due_at=due_time(flow, level, now),
+        due_at=due_time(flow, level, asked_at or now),
         status="unallocated",
         created_at=now,
     )
-    return _open_task(uow, task, flow)
+    return _open_task(uow, task, flow, asked_at=asked_at)
 
 
 def create_review(
     uow: UnitOfWork, contact: Contact, flow: Flow, now: datetime, *,
-    timescale: TimescalePolicy | None = None,
+    timescale: TimescalePolicy | None = None, asked_at: datetime | None = None,
 ) -> Task:
     """Ask a practice manager to look at a contact no one can call back, or that needs a look.
 
@@ -134,6 +146,7 @@ def create_review(
 
     `timescale` is for a review that is not about reaching the caller (a text not sent): it is
     due by that, not the level's timescale, and is not urgent, so the EDT does not cover it.
+    `asked_at`: when the caller asked for help, if before now; the clock starts then.
     """
     level = contact.answers.get("level")
     policy = timescale or _timescale(flow, level)
@@ -143,20 +156,21 @@ def create_review(
         role=Role.PRACTICE_MANAGER,
         level=level,
         out_of_hours_cover=timescale is None and bool(flow.level(level).get("out_of_hours_cover")),
-        due_at=policy.due_at(now, flow.calendar),
+        due_at=policy.due_at(asked_at or now, flow.calendar),
         status="unallocated",
         created_at=now,
     )
-    return _open_task(uow, task, flow, policy)
+    return _open_task(uow, task, flow, policy, asked_at)
 
 
 def _open_task(uow: UnitOfWork, task: Task, flow: Flow,
-               policy: TimescalePolicy | None = None) -> Task:
+               policy: TimescalePolicy | None = None, asked_at: datetime | None = None) -> Task:
     """Save a new task, then have it allocated and its deadline watched once committed.
 
-    `policy`: the timescale the task's due time was counted by, when not its level's.
+    `policy`: the timescale the task's due time was counted by, when not its level's;
+    `asked_at`: when its clock started, when before the task was made.
     """
-    task.warn_at = _warn_at(flow, task, policy)
+    task.warn_at = _warn_at(flow, task, policy, asked_at)
     uow.session.add(task)
     uow.session.flush()
     uow.enqueue_after_commit("allocate_task", task.id)
@@ -205,10 +219,14 @@ def close_unfinished(
     level = contact.answers.get("level")
     if not flow.level(level).get("callback_if_abandoned"):
         return None
+    # The caller asked for help when last heard, not when we learn the call has ended: a call
+    # whose end Twilio never reported is closed by the sweep hours later, and the clock of an
+    # s47 call-back must not start again then.
+    asked_at = min(contact.updated_at or now, now)
     number = known_callback_number(contact, usable_caller_id)
     if number is None:
         # A withheld number is never called automatically; a manager decides what to do.
-        return create_review(uow, contact, flow, now)
+        return create_review(uow, contact, flow, now, asked_at=asked_at)
     answers: dict[str, Any] = {**contact.answers, "callback_number": number}
     contact.answers = answers
-    return create_callback(uow, contact, flow, level, now)
+    return create_callback(uow, contact, flow, level, now, asked_at=asked_at)

@@ -43,7 +43,8 @@ def urgency(task: Task, now: datetime) -> Urgency:
     """Say whether a task has breached, is at risk, or is on time.
 
     At risk from the moment managers are told so (half-way through an s47's hour, three
-    quarters through other time, counted as the timescale counts it).
+    quarters through other time, counted in the office's open time unless s47 or the EDT
+    covers it).
     """
     left = task.due_at - now
     warn_at = warning_at(task)

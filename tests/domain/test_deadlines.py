@@ -82,3 +82,11 @@ def test_working_time_warns_at_three_quarters_of_the_open_time_not_of_the_clock(
 def test_a_level_the_edt_covers_warns_half_way_like_section_47():
     assert warning_time(T, T + timedelta(hours=1), "domestic_abuse_high", urgent=True) == \
         T + timedelta(minutes=30)
+
+
+def test_a_deadline_with_no_open_time_before_it_warns_at_once_given_the_calendar():
+    from callrouter.domain.calendar import WorkingCalendar
+
+    saturday = datetime(2026, 11, 28, 11, 0, tzinfo=UTC)
+    sunday = saturday + timedelta(hours=24)
+    assert warning_time(saturday, sunday, "public_concern", WorkingCalendar()) == saturday

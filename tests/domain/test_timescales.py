@@ -1,7 +1,7 @@
 """Call-back timescales: clock hours, working hours, working days, and the level defaults."""
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
@@ -209,6 +209,9 @@ def test_a_policy_reads_back_from_its_own_description(policy):
         ("1 day", "'1 day' is ambiguous: write '24 hours' or '1 working day'"),
         ("2 days", "'2 days' is ambiguous: write '48 hours' or '2 working days'"),
         ("5 working days from the next opening", "applies to clock hours only"),
+        ("99999999999 hours", "is longer than a year: check the number"),
+        ("8784 working hours", "is longer than a year"),
+        ("261 working days", "is longer than a year"),
         (24, "timescale must be text such as"),
         (None, "timescale must be text such as"),
     ],
@@ -267,3 +270,10 @@ def test_the_default_timescales_cannot_be_changed_by_accident():
 def test_a_level_2_call_on_friday_afternoon_is_due_on_sunday_by_the_clock(calendar):
     due = DEFAULT_LEVEL_TIMESCALES[Level.LEVEL2].due_at(london(2026, 6, 5, 15, 0), calendar)
     assert due == utc(2026, 6, 7, 14, 0)
+
+
+@pytest.mark.parametrize("text", ["8784 hours", "2080 working hours", "260 working days"])
+def test_a_timescale_of_up_to_a_year_is_read_and_counted(calendar, text):
+    received = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    due = parse_timescale(text).due_at(received, calendar)
+    assert received < due <= received + timedelta(days=2 * 366)

@@ -95,6 +95,9 @@ DEFECTS = {
     "a bad timescale": (
         lambda s: s["levels"]["s47"].update(timescale="1 day"),
         "levels.s47: timescale '1 day' is ambiguous"),
+    "a timescale too long to count": (
+        lambda s: s["levels"]["s47"].update(timescale="99999999999 hours"),
+        "levels.s47: timescale '99999999999 hours' is longer than a year"),
     "a placeholder read out as is": (
         lambda s: s["nodes"]["consent"].update(prompt="Press 1 for {consent}."),
         "node 'consent': {consent} in the prompt would be read out as is"),

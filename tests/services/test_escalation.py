@@ -168,6 +168,49 @@ def test_a_message_left_on_friday_night_is_not_escalated_over_the_weekend(runtim
     assert _check(runtime, monday_noon) == [(task_id, "at_risk")]
 
 
+def test_a_clock_hours_call_back_due_over_the_weekend_is_at_risk_before_friday_closing(runtime):
+    from callrouter.db.models import Contact
+    from callrouter.services.outcomes import create_callback
+
+    friday_afternoon = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)  # the office shuts at 16:30
+    lancashire = runtime.flows.flows["lancashire"]  # level2: 48 hours, no out-of-hours cover
+    with runtime.unit_of_work(NoDispatcher()) as uow:
+        # Someone able is rostered all weekend, so only the office's closing warns early.
+        create_staff(uow, "ehw-weekend", "early_help_worker", starts=friday_afternoon,
+                     hours=72)
+        contact = Contact(reference="WKND02", flow_name="lancashire", channel="phone",
+                          answers={"callback_number": "+447400123456"},
+                          created_at=friday_afternoon, updated_at=friday_afternoon)
+        uow.session.add(contact)
+        task = create_callback(uow, contact, lancashire, "level2", friday_afternoon)
+        uow.commit()
+        task_id, due, warn = task.id, task.due_at, task.warn_at
+    assert due == datetime(2026, 11, 29, 15, 0, tzinfo=UTC)  # Sunday, by the clock
+    # Three quarters of the 90 minutes the office is open before it: told while someone is
+    # there to make the call, not at 3am on Sunday.
+    assert warn == friday_afternoon + timedelta(minutes=67, seconds=30)
+    assert _check(runtime, warn - timedelta(seconds=1)) == []
+    assert _check(runtime, warn) == [(task_id, "at_risk")]
+
+
+def test_a_clock_hours_call_back_with_no_open_time_before_its_deadline_is_at_risk_at_once(
+        runtime):
+    from callrouter.db.models import Contact
+    from callrouter.services.outcomes import create_callback
+
+    saturday = datetime(2026, 11, 28, 11, 0, tzinfo=UTC)
+    lancashire = runtime.flows.flows["lancashire"]
+    with runtime.unit_of_work(NoDispatcher()) as uow:
+        contact = Contact(reference="WKND03", flow_name="lancashire", channel="console",
+                          answers={"callback_number": "+447400123456"},
+                          created_at=saturday, updated_at=saturday)
+        uow.session.add(contact)
+        task = create_callback(uow, contact, lancashire, "public_concern", saturday)
+        uow.commit()
+    assert task.due_at == saturday + timedelta(hours=24)  # Sunday: the office never opens
+    assert task.warn_at == saturday
+
+
 DEADLINE = CREATED + timedelta(hours=1)
 
 

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
+from freezegun import freeze_time
+
 from callrouter.db.models import CallTurn, Contact, Task
+from callrouter.services import escalation
 from callrouter.services.calls import CallService
+from callrouter.services.unit_of_work import NoDispatcher
 from tests.conftest import PUBLIC_BASE_URL
 from tests.webhooks.calls import (
     CHECS,
@@ -171,6 +177,30 @@ def test_a_withheld_number_is_never_offered_called_or_texted(dial, db, jobs, fak
     [task] = contact.tasks
     assert (task.kind, task.role, task.callback_number) == ("review", "practice_manager", None)
     assert fake_twilio.messages == []
+
+
+@pytest.mark.parametrize(("caller", "kind"), [("+447400123456", "callback"),
+                                              ("anonymous", "review")])
+def test_a_call_whose_end_is_never_reported_is_owed_its_call_back_from_the_call_not_the_sweep(
+        dial, db, runtime, caller, kind):
+    heard_last = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    phone = dial(caller=caller)
+    with freeze_time(heard_last):
+        professional_to_level(phone, CHECS, NOT_OPEN, S47)
+        phone.press("1" if kind == "callback" else "07400123456#")
+    # Twilio's status callback never comes; the sweep closes the call two hours on.
+    swept = heard_last + timedelta(hours=2, minutes=1)
+    with freeze_time(swept):
+        runtime.calls(NoDispatcher()).close_stale(swept - timedelta(hours=2))
+
+    [task] = only_contact(db).tasks
+    assert task.kind == kind
+    # Section 47: within the hour of the call, so already overdue, not due an hour from now.
+    assert task.due_at == heard_last + timedelta(hours=1)
+    assert task.warn_at <= task.due_at < swept
+    assert task.created_at == swept
+    with runtime.unit_of_work(NoDispatcher()) as uow:  # the same sweep's deadline check
+        assert [e.kind for e in escalation.check_deadlines(uow, swept)] == ["breach"]
 
 
 def test_a_repeated_webhook_delivery_gets_the_same_answer_and_changes_nothing(dial, db):

@@ -142,6 +142,7 @@ def task(task_id: int):
     lock = dialling.current_lock(work, found.callback_number)
     live = dialling.is_live(work, lock, now)
     calling = live and staff is not None and lock.staff_id == staff.id
+    eligible = tasks.eligible_staff(work.session, found) if manager else []
     return render_template(
         "task.html", task=found, contact=found.contact, now=security.now(),
         urgency=tasks.urgency(found, security.now()),
@@ -150,7 +151,8 @@ def task(task_id: int):
         moves=tasks.reallocations(work.session, found.id),
         outcomes=ATTEMPT_OUTCOMES,
         show_recording=allowed(user.role, Permission.HEAR_RECORDINGS) and (mine or manager),
-        eligible=tasks.eligible_staff(work.session, found) if manager else [],
+        eligible=eligible,
+        not_now=tasks.why_not_now(work, eligible, now) if manager else {},
         manager=manager,
         may_cancel=tasks.may_cancel(user),
         calling=calling,

@@ -135,6 +135,8 @@ class ReleaseReason(StrEnum):
     SIGNED_OFF = "signed_off"
     AWAY = "away"
     SHIFT_ENDING = "shift_ending"
+    # The holder's role or skills, as the rota now has them, no longer admit the task.
+    NO_LONGER_FITS = "no_longer_fits"
 
 
 @dataclass(frozen=True)

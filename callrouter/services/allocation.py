@@ -25,6 +25,7 @@ from callrouter.domain.allocation import (
     Assignment,
     Candidate,
     OpenTask,
+    Release,
     ReleaseReason,
     could_ever_take,
     explain_unplaced,
@@ -158,6 +159,7 @@ def release_unreachable_holders(uow: UnitOfWork, now: datetime,
         [_open_task(task, rules) for task in held], candidates, now,
         allow_overrun=rules.allow_overrun,
     )
+    releases += _no_longer_fitting(uow, held, {release.task_id for release in releases}, rules)
     # Someone marked off is not available, which the policy calls away: say what it was.
     marked_off = set(session.scalars(
         select(Staff.id).where(Staff.availability == "off",
@@ -193,6 +195,20 @@ def release_unreachable_holders(uow: UnitOfWork, now: datetime,
     return released
 
 
+def _no_longer_fitting(uow: UnitOfWork, held: list[Task], releasing: set[str],
+                       rules: AllocationRules) -> list[Release]:
+    """Held tasks whose holder's role or skills no longer let them make it: a rota manager
+    corrected the role or took a skill off. The policy reads only time and presence, and
+    the holder would otherwise keep a call-back they are not qualified for until they notice."""
+    holders = {staff.id: staff for staff in uow.session.scalars(
+        select(Staff).where(Staff.id.in_({task.assignee_id for task in held})))}
+    return [
+        Release(str(task.id), str(task.assignee_id), ReleaseReason.NO_LONGER_FITS)
+        for task in held
+        if str(task.id) not in releasing and not could_take(holders[task.assignee_id], task, rules)
+    ]
+
+
 def _reached(uow: UnitOfWork) -> set[int]:
     """Held tasks whose caller was reached at the last attempt since they were given out (by
     the holder, or by the EDT covering for them): only the write-up is left, for whoever
@@ -215,6 +231,8 @@ RELEASE_WORDS = {
     ReleaseReason.SIGNED_OFF: "released automatically: the holder signed off",
     ReleaseReason.AWAY: "released automatically: the holder is away",
     ReleaseReason.SHIFT_ENDING: "released automatically: the holder's shift ends too soon",
+    ReleaseReason.NO_LONGER_FITS: ("released automatically: the holder's role or skills no "
+                                   "longer fit it"),
 }
 
 

@@ -142,18 +142,32 @@ def holdings(session: Session) -> list[tuple[Staff, int]]:
 
 
 def eligible_staff(session: Session, task: Task) -> list[Staff]:
-    """Return the people whose role lets them take this task, stand-ins and EDT cover included."""
+    """Return the people whose role and skills let them take this task, stand-ins and EDT
+    cover included, as the allocator and Take read them."""
     # A manager choosing by name may give a social worker's call-back to a practice manager
     # (or an urgent one to the Emergency Duty Team) at any time; the allocator does so by
-    # itself only near the deadline.
+    # itself only near the deadline. The skill a call-back needs (domestic abuse, LADO) is
+    # needed here too: with nobody who has it, a manager may still make the call themselves.
     cover = PRODUCTION_RULES.out_of_hours_cover if task.out_of_hours_cover else ()
     try:
         roles = roles_able_to_take(Role(task.role), PRODUCTION_RULES.stand_ins, cover)
     except (KeyError, ValueError):
-        roles = frozenset({task.role})
-    return list(session.scalars(
+        return list(session.scalars(
+            select(Staff).where(Staff.role == task.role).order_by(Staff.name)
+        ))
+    return [staff for staff in session.scalars(
         select(Staff).where(Staff.role.in_(sorted(roles))).order_by(Staff.name)
-    ))
+    ) if allocation.could_take(staff, task)]
+
+
+def why_not_now(uow: UnitOfWork, people: list[Staff], now: datetime) -> dict[int, str]:
+    """For each person who could not be given a call-back now, say why (not on shift, away,
+    signed off), by staff id; those who could are left out."""
+    presence = allocation.presences_now(uow, people, now)
+    words = {None: "not on shift now", "away": "marked away",
+             "off": "signed off for today"}
+    return {person.id: words.get(presence[person.id], "not available")
+            for person in people if presence[person.id] not in allocation.KEEPS_HELD_WORK}
 
 
 def load_task(uow: UnitOfWork, task_id: int) -> Task | None:
@@ -398,6 +412,13 @@ def reallocate(uow: UnitOfWork, task: Task, user: User, staff_id: int, reason: s
         raise TaskError("Choose someone who can take this call-back")
     if target.id == task.assignee_id:
         raise TaskError(f"{target.name} already holds this call-back")
+    # Given to someone not at work, the sweep would hand it straight back to the queue
+    # ("the holder signed off"), undoing the choice a minute later without a word.
+    absent = why_not_now(uow, [target], now).get(target.id)
+    if absent is not None:
+        raise TaskError(f"{target.name} is {absent}, so could not make this call-back. "
+                        "Choose someone on shift and available.")
+    _not_mid_call(uow, task, target, now)
     _change(uow, task)
     uow.session.add(TaskReallocation(task_id=task.id, from_staff_id=task.assignee_id,
                                      to_staff_id=target.id, reason=reason[:2000],
@@ -408,6 +429,17 @@ def reallocate(uow: UnitOfWork, task: Task, user: User, staff_id: int, reason: s
     audit.record(uow.session, user.id, "task_reallocated", now, contact_id=task.contact_id,
                  task_id=task.id, to_staff=target.id)
     uow.commit()
+
+
+def _not_mid_call(uow: UnitOfWork, task: Task, target: Staff, now: datetime) -> None:
+    """Refuse to move a call-back away from someone on the phone to its caller for it: they
+    could not record how the call went, and the new holder would ring the caller again."""
+    from callrouter.services.dialling import AlreadyDialling, current_lock, holder_name, is_live
+
+    lock = current_lock(uow, task.callback_number)
+    if (lock is not None and lock.task_id == task.id and lock.staff_id != target.id
+            and is_live(uow, lock, now)):
+        raise AlreadyDialling(holder_name(uow, lock), lock.since)
 
 
 def take(uow: UnitOfWork, task: Task, user: User, now: datetime) -> None:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from callrouter.db.console_models import TaskReallocation
-from callrouter.db.models import Task
+from callrouter.db.models import Staff, Task
 from callrouter.services.tasks import urgency
 from tests.console.conftest import create_staff, create_task, csrf_of, get_page, sign_in
 
@@ -73,8 +73,18 @@ def test_a_manager_reallocates_with_a_reason_kept(client, db, manager, social_wo
     soup = get_page(client, f"/console/tasks/{task.id}")
     options = [o.get_text() for o in soup.select("#staff_id option")]
     assert "Alex Other (senior social worker)" in options
-    assert "Pat Manager (practice manager)" in options  # a manager may stand in
+    # A manager may stand in; one not on shift is shown, but cannot be chosen: given it, the
+    # sweep would hand it straight back to the queue.
+    assert "Pat Manager (practice manager, not on shift now)" in options
+    assert soup.find("option", string="Pat Manager (practice manager, not on shift now)"
+                     ).has_attr("disabled")
+    assert not soup.find("option", string="Alex Other (senior social worker)").has_attr("disabled")
     assert not any("Erin" in o for o in options)
+    me = db.scalar(select(Staff.id).where(Staff.ref == "pm1"))
+    response = client.post(f"/console/tasks/{task.id}/reallocate", data={
+        "csrf_token": csrf_of(soup), "staff_id": str(me), "reason": "I will ring"},
+        follow_redirects=True)
+    assert "Pat Manager is not on shift now" in response.get_data(as_text=True)
     response = client.post(f"/console/tasks/{task.id}/reallocate", data={
         "csrf_token": csrf_of(soup), "staff_id": str(other.id), "reason": ""},
         follow_redirects=True)

@@ -13,9 +13,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from callrouter.db.console_models import TaskReallocation
+from callrouter.db.console_models import TaskReallocation, User
 from callrouter.db.models import Task
-from callrouter.services import allocation
+from callrouter.services import allocation, tasks
 from callrouter.services.unit_of_work import NoDispatcher
 from tests.conftest import TEST_DATABASE_URL
 from tests.services.factories import create_staff, create_task
@@ -96,3 +96,42 @@ def test_a_call_back_completed_while_its_holder_is_released_stays_completed(
     with runtime.session_factory() as session:
         assert session.get(Task, task_id).status == "completed"
         assert session.scalars(select(TaskReallocation)).all() == []
+
+
+@pytest.mark.parametrize("meanwhile", ["cancelled", "re-allocated"])
+def test_a_call_back_a_manager_changed_while_the_allocator_planned_keeps_the_change(
+    runtime, monkeypatch, meanwhile
+):
+    # The allocator reads the pool and plans, then claims; a manager cancelling the call-back
+    # or giving it to someone by name in between (neither takes the allocator lock) must not
+    # be overwritten: the claim is conditional on the task still being unallocated.
+    with runtime.unit_of_work(NoDispatcher()) as uow:
+        free = create_staff(uow, "sw-free", "social_worker", starts=NOW - timedelta(hours=1))
+        chosen = create_staff(uow, "sw-chosen", "social_worker",
+                              starts=NOW - timedelta(hours=1))
+        manager = User(email="pm@council.example", name="Pat Manager", role="practice_manager",
+                       password_hash="-", created_at=NOW)
+        uow.session.add(manager)
+        task_id = create_task(uow, created=NOW - timedelta(minutes=5)).id
+        uow.commit()
+        free_id, chosen_id, manager_id = free.id, chosen.id, manager.id
+    read_staff = allocation.on_duty_candidates
+
+    def changed_meanwhile(uow, now):
+        with runtime.unit_of_work(NoDispatcher()) as other:
+            task, user = other.session.get(Task, task_id), other.session.get(User, manager_id)
+            if meanwhile == "cancelled":
+                tasks.cancel(other, task, user, "The caller rang back: resolved", now)
+            else:
+                tasks.reallocate(other, task, user, chosen_id, "Knows the family", now)
+        return read_staff(uow, now)
+
+    monkeypatch.setattr(allocation, "on_duty_candidates", changed_meanwhile)
+    with runtime.unit_of_work(NoDispatcher()) as uow:
+        assert allocation.allocate_pending(uow, NOW) == []
+
+    with runtime.session_factory() as session:
+        task = session.get(Task, task_id)
+        assert (task.status, task.assignee_id) == (
+            ("cancelled", None) if meanwhile == "cancelled" else ("allocated", chosen_id))
+        assert task.assignee_id != free_id

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from callrouter import cli
 from callrouter.config import Settings
+from callrouter.db.console_models import TaskReallocation
 from callrouter.db.models import Shift, Staff, Task
 from callrouter.domain.rota import RotaError, join_overlapping, parse_rota
 from callrouter.services.allocation import on_shift_now, release_unreachable_holders
@@ -235,6 +236,38 @@ def test_a_call_back_held_by_someone_taken_off_shift_goes_back_at_the_next_sweep
         assert release_unreachable_holders(uow, NOW + timedelta(minutes=1)) == [task_id]
         task = uow.session.get(Task, task_id)
         assert (task.status, task.assignee_id) == ("unallocated", None)
+
+
+@pytest.mark.parametrize("corrected", [
+    "SW02,Bob,early_help_officer,support_hub,,,Tue,09:00,17:00",  # not a social worker
+    "SW02,Bob,social_worker,mash,,,Tue,09:00,17:00",  # no longer listed with the skill
+])
+def test_a_call_back_its_holder_can_no_longer_take_after_a_rota_correction_goes_back(
+        runtime, corrected):
+    # The rota manager corrects a role or a skill: a call-back the holder is now not
+    # qualified to make must not stay with them until they notice.
+    load(runtime, csv(ann("Tue", "09:00", "17:00"),
+                      "SW02,Bob,social_worker,mash,domestic_abuse,,Tue,09:00,17:00"), MORNING)
+    with _uow(runtime) as uow:
+        holder = uow.session.get(Staff, staff_id(runtime, "SW02"))
+        task = create_task(uow, created=NOW - timedelta(minutes=10), due_in=timedelta(hours=4),
+                           status="allocated", assignee=holder, skill="domestic_abuse")
+        task.allocated_at = NOW - timedelta(minutes=10)
+        uow.commit()
+        task_id = task.id
+    with _uow(runtime) as uow:  # as first loaded, Bob keeps it
+        assert release_unreachable_holders(uow, NOW) == []
+
+    load(runtime, csv(ann("Tue", "09:00", "17:00"), corrected), NOW)
+
+    with _uow(runtime) as uow:
+        assert release_unreachable_holders(uow, NOW + timedelta(minutes=1)) == [task_id]
+        task = uow.session.get(Task, task_id)
+        assert (task.status, task.assignee_id) == ("unallocated", None)
+        move = uow.session.scalar(select(TaskReallocation).where(
+            TaskReallocation.task_id == task_id))
+        assert move.reason == ("released automatically: the holder's role or skills no "
+                               "longer fit it")
 
 
 def test_a_rota_file_that_cannot_be_read_loads_nothing(runtime, tmp_path):

@@ -347,9 +347,18 @@ def add_note(uow: UnitOfWork, task: Task, user: User, text: str, now: datetime) 
 
 
 def complete(uow: UnitOfWork, task: Task, user: User, now: datetime) -> None:
-    """Close a task as done."""
+    """Close a task as done: a call-back only once the caller was reached.
+
+    A call-back nobody reached is not done: it is tried until the attempts run out (unable to
+    contact, the caller texted, a manager told), or cancelled by a practice manager with a
+    reason. Completing it unreached would close it with neither.
+    """
     _open(task)
     may_work(uow, task, user, now, "complete it")
+    if task.kind == "callback" and not _caller_reached(uow.session, task.id):
+        raise TaskError("Record that you reached the caller before you complete this "
+                        "call-back. If it is no longer owed, a practice manager can cancel it "
+                        "with a reason.")
     _change(uow, task)
     task.status = "completed"
     task.closed_at = now
@@ -359,6 +368,13 @@ def complete(uow: UnitOfWork, task: Task, user: User, now: datetime) -> None:
     audit.record(uow.session, user.id, "task_completed", now, contact_id=task.contact_id,
                  task_id=task.id)
     uow.commit()
+
+
+def _caller_reached(session: Session, task_id: int) -> bool:
+    return session.scalar(
+        select(TaskAttempt.id).where(TaskAttempt.task_id == task_id,
+                                     TaskAttempt.outcome == "reached").limit(1)
+    ) is not None
 
 
 def hand_back(uow: UnitOfWork, task: Task, user: User, reason: str, now: datetime) -> None:

@@ -480,6 +480,12 @@ def cancel(uow: UnitOfWork, task: Task, user: User, reason: str, now: datetime) 
     reason = reason.strip()
     if not reason:
         raise TaskError("Say why this call-back is being cancelled")
+    # Not under someone on a call to the caller now: what they hear (the caller reached, a new
+    # worry) could not be recorded on a cancelled call-back.
+    from callrouter.services.dialling import someone_else_dialling  # it imports this module
+
+    staff = staff_for(uow.session, user)
+    someone_else_dialling(uow, task, staff.id if staff else None, now)
     _change(uow, task)
     task.status = "cancelled"
     task.closed_at = now

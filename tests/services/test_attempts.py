@@ -237,8 +237,9 @@ def test_a_cancelled_call_back_names_who_cancelled_it_and_why(runtime, people, q
     task_id = make_task(runtime, people)
     manager = people["practice_manager"]
     with runtime.unit_of_work(queue) as uow:
+        # Left by a page shut mid-call 20 minutes ago (a live call would stop the cancel).
         uow.session.add(DialLock(callback_number=MOBILE, task_id=task_id,
-                                 staff_id=people["worker"], since=NOW))
+                                 staff_id=people["worker"], since=NOW - timedelta(minutes=20)))
         uow.commit()
 
     with runtime.unit_of_work(queue) as uow:

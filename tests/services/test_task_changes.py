@@ -129,3 +129,28 @@ def test_the_holder_cannot_let_go_of_a_managers_live_call_to_the_caller(runtime,
     db.expire_all()
     assert db.scalar(select(DialLock.staff_id)) == manager
     assert db.get(Task, task_id).attempt_count in (None, 0)
+
+
+def test_a_call_back_is_not_cancelled_under_someone_on_a_call_to_the_caller(runtime, people, db):
+    task_id = make_task(runtime, people)
+    with runtime.unit_of_work(RecordingDispatcher()) as uow:
+        dialling.start_dialling(uow, uow.session.get(Task, task_id), people["worker"], NOW)
+    with runtime.unit_of_work(RecordingDispatcher()) as uow, \
+            pytest.raises(dialling.AlreadyDialling, match="Sam Worker started calling"):
+        tasks.cancel(uow, uow.session.get(Task, task_id),
+                     uow.session.get(User, people["practice_manager"]), "Caller rang back",
+                     NOW + timedelta(minutes=2))
+    db.expire_all()
+    assert db.get(Task, task_id).status == "allocated"
+    assert db.scalar(select(DialLock.staff_id)) == people["worker"]
+    # Once the call is recorded (or the lock lapses), the manager may cancel.
+    with runtime.unit_of_work(RecordingDispatcher()) as uow:
+        tasks.record_attempt(uow, uow.session.get(Task, task_id),
+                             uow.session.get(User, people["social_worker"]), "no_answer", "",
+                             NOW + timedelta(minutes=3), flows=runtime.flows)
+    with runtime.unit_of_work(RecordingDispatcher()) as uow:
+        tasks.cancel(uow, uow.session.get(Task, task_id),
+                     uow.session.get(User, people["practice_manager"]), "Caller rang back",
+                     NOW + timedelta(minutes=4))
+    db.expire_all()
+    assert db.get(Task, task_id).status == "cancelled"

@@ -73,7 +73,24 @@ class RetryPolicy:
         at = now + gap
         if urgent or level in self.urgent_levels:
             return at
-        return self._outside_quiet_hours(at)
+        morning = self._outside_quiet_hours(at)
+        if morning > due_at:
+            # Waiting for the morning misses the deadline: try again before the evening's quiet
+            # hours begin, if there is still room, rather than hours late.
+            evening = self._quiet_hours_start(at) - self.shortest_gap
+            if now + self.shortest_gap <= evening < at:
+                return evening
+        return morning
+
+    def _quiet_hours_start(self, at: datetime) -> datetime:
+        """When the quiet hours `at` falls in began (at itself, if it is not in them)."""
+        local = at.astimezone(UK)
+        if local.time() >= self.quiet_from:
+            return datetime.combine(local.date(), self.quiet_from, UK).astimezone(at.tzinfo)
+        if local.time() < self.quiet_until:
+            began = datetime.combine(local.date() - timedelta(days=1), self.quiet_from, UK)
+            return began.astimezone(at.tzinfo)
+        return at
 
     def _outside_quiet_hours(self, at: datetime) -> datetime:
         local = at.astimezone(UK)

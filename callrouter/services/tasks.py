@@ -252,16 +252,19 @@ def covers(uow: UnitOfWork, staff: Staff | None, task: Task, now: datetime) -> b
 
 
 def may_work(uow: UnitOfWork, task: Task, user: User, now: datetime, doing: str,
-             *, by_cover: bool = True) -> None:
+             *, by_cover: bool = True, by_caller: bool = False) -> None:
     """Refuse anyone but the holder, a practice manager or (for what it covers, while its
     holder has gone) the EDT, or anyone while another person is on a call to this caller:
-    whoever works a call-back is the one who rang. by_cover=False: not the EDT either."""
-    from callrouter.services.dialling import someone_else_dialling  # it imports this module
+    whoever works a call-back is the one who rang. by_cover=False: not the EDT either.
+    by_caller=True: also whoever is on a call to the caller for this task now, though it has
+    since been given to someone else (how the call went is theirs to say)."""
+    from callrouter.services.dialling import on_the_call, someone_else_dialling
 
     staff = staff_for(uow.session, user)
     holds = staff is not None and task.assignee_id == staff.id
     covering = by_cover and covers(uow, staff, task, now)
-    if not (holds or allowed(user.role, Permission.MANAGE_QUEUE) or covering):
+    calling = by_caller and staff is not None and on_the_call(uow, task, staff.id, now)
+    if not (holds or allowed(user.role, Permission.MANAGE_QUEUE) or covering or calling):
         if task.status == "unallocated":
             raise TaskError(f"Nobody holds this call-back. Take it before you {doing}.")
         raise TaskError(f"Only {task.assignee.name if task.assignee else 'its holder'}, who "
@@ -302,7 +305,9 @@ def record_attempt(uow: UnitOfWork, task: Task, user: User, outcome: str, note: 
     if attempts_seen is not None and attempts_seen != (task.attempt_count or 0):
         raise TaskError("That attempt was already recorded (the form was sent twice). The "
                         "attempts so far are listed below.")
-    may_work(uow, task, user, now, "record an attempt")
+    # A call-back re-allocated while someone was on the call: they say how it went, or what
+    # they heard is lost and the new holder is kept off the number until their lock lapses.
+    may_work(uow, task, user, now, "record an attempt", by_caller=True)
     _change(uow, task)
     staff = staff_for(uow.session, user)
     attempt = TaskAttempt(task_id=task.id, staff_id=staff.id if staff else None,
@@ -362,9 +367,18 @@ def add_note(uow: UnitOfWork, task: Task, user: User, text: str, now: datetime) 
 
 
 def complete(uow: UnitOfWork, task: Task, user: User, now: datetime) -> None:
-    """Close a task as done."""
+    """Close a task as done: a call-back only once the caller was reached.
+
+    A call-back nobody reached is not done: it is tried until the attempts run out (unable to
+    contact, the caller texted, a manager told), or cancelled by a practice manager with a
+    reason. Completing it unreached would close it with neither.
+    """
     _open(task)
     may_work(uow, task, user, now, "complete it")
+    if task.kind == "callback" and not _caller_reached(uow.session, task.id):
+        raise TaskError("Record that you reached the caller before you complete this "
+                        "call-back. If it is no longer owed, a practice manager can cancel it "
+                        "with a reason.")
     _change(uow, task)
     task.status = "completed"
     task.closed_at = now
@@ -374,6 +388,13 @@ def complete(uow: UnitOfWork, task: Task, user: User, now: datetime) -> None:
     audit.record(uow.session, user.id, "task_completed", now, contact_id=task.contact_id,
                  task_id=task.id)
     uow.commit()
+
+
+def _caller_reached(session: Session, task_id: int) -> bool:
+    return session.scalar(
+        select(TaskAttempt.id).where(TaskAttempt.task_id == task_id,
+                                     TaskAttempt.outcome == "reached").limit(1)
+    ) is not None
 
 
 def hand_back(uow: UnitOfWork, task: Task, user: User, reason: str, now: datetime) -> None:
@@ -492,6 +513,12 @@ def cancel(uow: UnitOfWork, task: Task, user: User, reason: str, now: datetime) 
     reason = reason.strip()
     if not reason:
         raise TaskError("Say why this call-back is being cancelled")
+    # Not under someone on a call to the caller now: what they hear (the caller reached, a new
+    # worry) could not be recorded on a cancelled call-back.
+    from callrouter.services.dialling import someone_else_dialling  # it imports this module
+
+    staff = staff_for(uow.session, user)
+    someone_else_dialling(uow, task, staff.id if staff else None, now)
     _change(uow, task)
     task.status = "cancelled"
     task.closed_at = now

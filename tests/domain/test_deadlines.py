@@ -57,8 +57,9 @@ def test_a_section_47_retry_ignores_quiet_hours():
 def test_a_level_the_edt_covers_is_retried_at_night_like_section_47():
     night = datetime(2026, 11, 25, 20, 50, tzinfo=UTC)  # high-risk domestic abuse, due 21:30
     policy = RetryPolicy()
+    # Not covered: the last minutes before quiet hours, as the morning is past the deadline.
     assert policy.next_attempt(night, night + timedelta(minutes=40), 1,
-                               "domestic_abuse_high") == datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
+                               "domestic_abuse_high") == datetime(2026, 11, 25, 20, 55, tzinfo=UTC)
     assert policy.next_attempt(night, night + timedelta(minutes=40), 1, "domestic_abuse_high",
                                urgent=True) == night + timedelta(minutes=13, seconds=20)
 
@@ -90,3 +91,25 @@ def test_a_deadline_with_no_open_time_before_it_warns_at_once_given_the_calendar
     saturday = datetime(2026, 11, 28, 11, 0, tzinfo=UTC)
     sunday = saturday + timedelta(hours=24)
     assert warning_time(saturday, sunday, "public_concern", WorkingCalendar()) == saturday
+
+
+def test_a_retry_the_morning_would_make_late_is_tried_before_quiet_hours_instead():
+    evening = datetime(2026, 11, 23, 20, 30, tzinfo=UTC)  # a level 2 call-back due at 22:00
+    policy = RetryPolicy()
+    at = policy.next_attempt(evening, evening + timedelta(minutes=90), 2, "level2")
+    assert at == datetime(2026, 11, 23, 20, 55, tzinfo=UTC)  # not 08:00, ten hours late
+    # In summer, 20:55 BST.
+    summer = datetime(2026, 6, 15, 19, 30, tzinfo=UTC)
+    assert policy.next_attempt(summer, summer + timedelta(minutes=90), 2, "level2") == (
+        datetime(2026, 6, 15, 19, 55, tzinfo=UTC))
+
+
+def test_with_no_room_left_before_quiet_hours_a_late_retry_waits_for_the_morning():
+    policy = RetryPolicy()
+    too_late = datetime(2026, 11, 23, 20, 57, tzinfo=UTC)
+    assert policy.next_attempt(too_late, too_late + timedelta(minutes=60), 2, "level2") == (
+        datetime(2026, 11, 24, 8, 0, tzinfo=UTC))
+    # Past its deadline already: the morning, not the night.
+    night = datetime(2026, 11, 23, 22, 0, tzinfo=UTC)
+    assert policy.next_attempt(night, night - timedelta(minutes=30), 2, "level2") == (
+        datetime(2026, 11, 24, 8, 0, tzinfo=UTC))

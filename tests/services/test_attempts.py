@@ -156,6 +156,42 @@ def test_reaching_the_caller_clears_the_retry_and_leaves_completion_to_the_worke
     assert [a.outcome for a in db.scalars(select(TaskAttempt))] == ["no_answer", "reached"]
 
 
+@pytest.mark.parametrize("who", ["social_worker", "practice_manager"])
+def test_a_call_back_is_completed_only_once_the_caller_was_reached(
+        runtime, people, queue, db, who):
+    task_id = make_task(runtime, people)
+    attempt(runtime, queue, task_id, people["social_worker"], "no_answer", NOW)
+
+    # Unreached, "complete" would close it with no text, no review and no reason given.
+    with runtime.unit_of_work(queue) as uow, \
+            pytest.raises(TaskError, match="Record that you reached the caller"):
+        tasks.complete(uow, uow.session.get(Task, task_id), uow.session.get(User, people[who]),
+                       NOW + timedelta(minutes=20))
+    db.expire_all()
+    assert db.get(Task, task_id).status == "allocated"
+
+    attempt(runtime, queue, task_id, people["social_worker"], "reached",
+            NOW + timedelta(minutes=20))
+    with runtime.unit_of_work(queue) as uow:
+        tasks.complete(uow, uow.session.get(Task, task_id), uow.session.get(User, people[who]),
+                       NOW + timedelta(minutes=30))
+    db.expire_all()
+    assert db.get(Task, task_id).status == "completed"
+
+
+def test_a_manager_review_is_completed_without_attempts(runtime, people, queue, db):
+    task_id = make_task(runtime, people)
+    with runtime.unit_of_work(queue) as uow:
+        uow.session.get(Task, task_id).kind = "review"
+        uow.commit()
+
+    with runtime.unit_of_work(queue) as uow:
+        tasks.complete(uow, uow.session.get(Task, task_id),
+                       uow.session.get(User, people["practice_manager"]), NOW)
+    db.expire_all()
+    assert db.get(Task, task_id).status == "completed"
+
+
 def test_a_closed_call_back_takes_no_more_attempts(runtime, people, queue, db):
     task_id = make_task(runtime, people)
     attempt(runtime, queue, task_id, people["social_worker"], "wrong_number", NOW)
@@ -201,8 +237,9 @@ def test_a_cancelled_call_back_names_who_cancelled_it_and_why(runtime, people, q
     task_id = make_task(runtime, people)
     manager = people["practice_manager"]
     with runtime.unit_of_work(queue) as uow:
+        # Left by a page shut mid-call 20 minutes ago (a live call would stop the cancel).
         uow.session.add(DialLock(callback_number=MOBILE, task_id=task_id,
-                                 staff_id=people["worker"], since=NOW))
+                                 staff_id=people["worker"], since=NOW - timedelta(minutes=20)))
         uow.commit()
 
     with runtime.unit_of_work(queue) as uow:

@@ -8,7 +8,7 @@ from rq import Queue
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
 
-from callrouter.db.console_models import User
+from callrouter.db.console_models import TaskAttempt, User
 from callrouter.db.models import Escalation, Staff, Task
 from callrouter.services import tasks
 from callrouter.services.escalation import check_deadlines
@@ -219,6 +219,8 @@ def test_a_call_back_closed_after_its_deadline_unchecked_still_has_its_breach_re
     with runtime.unit_of_work(NoDispatcher()) as uow:
         worker = uow.session.get(Staff, people["worker"])
         task_id = create_task(uow, created=CREATED, status="allocated", assignee=worker).id
+        uow.session.add(TaskAttempt(task_id=task_id, staff_id=worker.id, outcome="reached",
+                                    created_at=DEADLINE + timedelta(minutes=5)))
         uow.commit()
     # The worker is down from before the deadline until after the call-back is completed.
     with runtime.unit_of_work(NoDispatcher()) as uow:

@@ -19,6 +19,13 @@ def count(db, model, **where) -> int:
     return db.scalar(select(func.count()).select_from(model).filter_by(**where))
 
 
+def reached(runtime, people, task_id) -> None:
+    with runtime.unit_of_work(RecordingDispatcher()) as uow:
+        tasks.record_attempt(uow, uow.session.get(Task, task_id),
+                             uow.session.get(User, people["social_worker"]), "reached", "",
+                             NOW, flows=runtime.flows)
+
+
 def test_two_last_no_answers_sent_at_once_text_the_caller_once(runtime, people, db):
     task_id = make_task(runtime, people)
     with runtime.unit_of_work(RecordingDispatcher()) as uow:
@@ -48,6 +55,7 @@ def test_two_last_no_answers_sent_at_once_text_the_caller_once(runtime, people, 
 def test_a_hand_back_read_before_the_call_back_was_completed_does_not_reopen_it(
         runtime, people, db):
     task_id = make_task(runtime, people)
+    reached(runtime, people, task_id)
     with runtime.unit_of_work(RecordingDispatcher()) as late, \
             runtime.unit_of_work(RecordingDispatcher()) as done:
         stale = late.session.get(Task, task_id)
@@ -96,6 +104,7 @@ def test_only_the_holder_or_a_manager_works_a_call_back(runtime, people, db, act
     task = db.get(Task, task_id)
     assert (task.status, task.attempt_count or 0) == ("allocated", 0)
     # A practice manager may.
+    reached(runtime, people, task_id)
     with runtime.unit_of_work(RecordingDispatcher()) as uow:
         tasks.complete(uow, uow.session.get(Task, task_id),
                        uow.session.get(User, people["practice_manager"]), NOW)
@@ -120,3 +129,28 @@ def test_the_holder_cannot_let_go_of_a_managers_live_call_to_the_caller(runtime,
     db.expire_all()
     assert db.scalar(select(DialLock.staff_id)) == manager
     assert db.get(Task, task_id).attempt_count in (None, 0)
+
+
+def test_a_call_back_is_not_cancelled_under_someone_on_a_call_to_the_caller(runtime, people, db):
+    task_id = make_task(runtime, people)
+    with runtime.unit_of_work(RecordingDispatcher()) as uow:
+        dialling.start_dialling(uow, uow.session.get(Task, task_id), people["worker"], NOW)
+    with runtime.unit_of_work(RecordingDispatcher()) as uow, \
+            pytest.raises(dialling.AlreadyDialling, match="Sam Worker started calling"):
+        tasks.cancel(uow, uow.session.get(Task, task_id),
+                     uow.session.get(User, people["practice_manager"]), "Caller rang back",
+                     NOW + timedelta(minutes=2))
+    db.expire_all()
+    assert db.get(Task, task_id).status == "allocated"
+    assert db.scalar(select(DialLock.staff_id)) == people["worker"]
+    # Once the call is recorded (or the lock lapses), the manager may cancel.
+    with runtime.unit_of_work(RecordingDispatcher()) as uow:
+        tasks.record_attempt(uow, uow.session.get(Task, task_id),
+                             uow.session.get(User, people["social_worker"]), "no_answer", "",
+                             NOW + timedelta(minutes=3), flows=runtime.flows)
+    with runtime.unit_of_work(RecordingDispatcher()) as uow:
+        tasks.cancel(uow, uow.session.get(Task, task_id),
+                     uow.session.get(User, people["practice_manager"]), "Caller rang back",
+                     NOW + timedelta(minutes=4))
+    db.expire_all()
+    assert db.get(Task, task_id).status == "cancelled"

@@ -143,9 +143,6 @@ def task(task_id: int):
     live = dialling.is_live(work, lock, now)
     calling = live and staff is not None and lock.staff_id == staff.id
     eligible = tasks.eligible_staff(work.session, found) if manager else []
-    # On the call for this task though it was given to someone else meanwhile: they may still
-    # record how the call went.
-    on_call = calling and lock.task_id == found.id
     return render_template(
         "task.html", task=found, contact=found.contact, now=security.now(),
         urgency=tasks.urgency(found, security.now()),
@@ -159,7 +156,6 @@ def task(task_id: int):
         manager=manager,
         may_cancel=tasks.may_cancel(user),
         calling=calling,
-        on_call=on_call,
         dial_holder=(dialling.holder_name(work, lock) or "Someone else")
         if live and not calling else None,
         dial_since=lock.since if live else None,

@@ -157,13 +157,6 @@ def someone_else_dialling(uow: UnitOfWork, task: Task, staff_id: int | None,
         raise AlreadyDialling(holder_name(uow, lock), lock.since)
 
 
-def on_the_call(uow: UnitOfWork, task: Task, staff_id: int, now: datetime) -> bool:
-    """Say whether this person holds the live lock on the caller for this very task."""
-    lock = current_lock(uow, task.callback_number)
-    return (lock is not None and lock.task_id == task.id and lock.staff_id == staff_id
-            and is_live(uow, lock, now))
-
-
 def stop_dialling(uow: UnitOfWork, task: Task) -> None:
     """Let go of the lock this task holds on its number; the caller's transaction commits."""
     uow.session.execute(

@@ -252,19 +252,16 @@ def covers(uow: UnitOfWork, staff: Staff | None, task: Task, now: datetime) -> b
 
 
 def may_work(uow: UnitOfWork, task: Task, user: User, now: datetime, doing: str,
-             *, by_cover: bool = True, by_caller: bool = False) -> None:
+             *, by_cover: bool = True) -> None:
     """Refuse anyone but the holder, a practice manager or (for what it covers, while its
     holder has gone) the EDT, or anyone while another person is on a call to this caller:
-    whoever works a call-back is the one who rang. by_cover=False: not the EDT either.
-    by_caller=True: also whoever is on a call to the caller for this task now, though it has
-    since been given to someone else (how the call went is theirs to say)."""
-    from callrouter.services.dialling import on_the_call, someone_else_dialling
+    whoever works a call-back is the one who rang. by_cover=False: not the EDT either."""
+    from callrouter.services.dialling import someone_else_dialling  # it imports this module
 
     staff = staff_for(uow.session, user)
     holds = staff is not None and task.assignee_id == staff.id
     covering = by_cover and covers(uow, staff, task, now)
-    calling = by_caller and staff is not None and on_the_call(uow, task, staff.id, now)
-    if not (holds or allowed(user.role, Permission.MANAGE_QUEUE) or covering or calling):
+    if not (holds or allowed(user.role, Permission.MANAGE_QUEUE) or covering):
         if task.status == "unallocated":
             raise TaskError(f"Nobody holds this call-back. Take it before you {doing}.")
         raise TaskError(f"Only {task.assignee.name if task.assignee else 'its holder'}, who "
@@ -305,9 +302,7 @@ def record_attempt(uow: UnitOfWork, task: Task, user: User, outcome: str, note: 
     if attempts_seen is not None and attempts_seen != (task.attempt_count or 0):
         raise TaskError("That attempt was already recorded (the form was sent twice). The "
                         "attempts so far are listed below.")
-    # A call-back re-allocated while someone was on the call: they say how it went, or what
-    # they heard is lost and the new holder is kept off the number until their lock lapses.
-    may_work(uow, task, user, now, "record an attempt", by_caller=True)
+    may_work(uow, task, user, now, "record an attempt")
     _change(uow, task)
     staff = staff_for(uow.session, user)
     attempt = TaskAttempt(task_id=task.id, staff_id=staff.id if staff else None,

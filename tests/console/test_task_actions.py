@@ -90,42 +90,6 @@ def test_recording_the_attempt_frees_the_caller_for_a_colleague(
     assert soup.find(id="dial-warning") is None and soup.find(id="start-call")
 
 
-def test_who_was_on_the_call_when_it_was_re_allocated_records_how_it_went(
-        app, client, db, social_worker, social_worker_staff, manager):
-    task = create_task(db, assignee=social_worker_staff)
-    url = f"/console/tasks/{task.id}"
-    sign_in(client, social_worker)
-    token = csrf_of(get_page(client, url))
-    client.post(f"{url}/start-call", data={"csrf_token": token})
-    # Mid-call, a manager gives the call-back to a colleague.
-    colleague = _colleague(db)
-    kim = db.scalar(select(Staff).where(Staff.ref == "sw2"))
-    boss = app.test_client()
-    sign_in(boss, manager)
-    boss.post(f"{url}/reallocate", data={"csrf_token": csrf_of(get_page(boss, url)),
-                                         "staff_id": str(kim.id), "reason": "Sam going home"})
-    db.expire_all()
-    assert db.get(Task, task.id).assignee_id == kim.id
-
-    # Sam, still on the call, can say how it went; that frees the caller for the new holder.
-    page = get_page(client, url)
-    assert page.find(id="record-attempt") and page.find(id="dialling")
-    client.post(f"{url}/attempts", data={"csrf_token": token, "outcome": "reached",
-                                         "note": "Spoke to Ann", "attempts_seen": "0"})
-    db.expire_all()
-    done = db.get(Task, task.id)
-    assert (done.attempt_count, done.assignee_id) == (1, kim.id)
-    assert db.scalar(select(DialLock)) is None
-    other = app.test_client()
-    sign_in(other, colleague)
-    page = get_page(other, url)
-    assert page.find(id="dial-warning") is None and page.find(id="start-call")
-    assert "Reached the caller" in page.find(id="attempts").get_text()
-    # Once off the call, Sam works it no more.
-    page = get_page(client, url)
-    assert page.find(id="record-attempt") is None and page.find(id="not-yours")
-
-
 def test_start_call_without_the_form_token_is_refused(client, db, social_worker,
                                                       social_worker_staff):
     task = create_task(db, assignee=social_worker_staff)

@@ -154,24 +154,46 @@ def send_message(
         log.info("dry run: message %s recorded in the outbox, not sent (no Twilio credentials)",
                  message_id)
         return message.status
+    sid: str | None = None
+    outcome: SendError | None = None
     try:
         sid = gateway.send_sms(message.to_number, message.from_number, message.body, message.id)
-    except PermanentSendError as error:
-        _give_up(uow, message, error, now, flows)
-    except PassingSendError as error:
-        _try_again_later(uow, message, error, now, flows)
-    except UnconfirmedSendError as error:
-        _leave_unconfirmed(uow, message, error, now, flows)
-    except Exception as error:
+    except SendError as error:
+        outcome = error
+    except Exception as error:  # noqa: BLE001 (kept as not confirmed, below)
         # A fault of ours or the library's, perhaps after Twilio took the text (reading its
         # answer, say): nothing says it did not go, so it is not tried again. Its text may
         # hold the number, so keep only its kind.
-        _leave_unconfirmed(uow, message, UnconfirmedSendError(f"Unexpected {type(error).__name__}"),
-                           now, flows)
+        outcome = UnconfirmedSendError(f"Unexpected {type(error).__name__}")
+    if not _still_sending(uow, message_id):
+        # A delivery report came while we waited on Twilio's answer and settled the text as
+        # sent (or further on): our answer must not undo it. Left unconfirmed with Twilio's id
+        # already on it, a check would take the text in Twilio's records for another of ours
+        # and send it again.
+        uow.session.rollback()
+        log.info("message %s settled by a delivery report during its try", message_id)
+        return uow.session.get(Message, message_id).status
+    if isinstance(outcome, PermanentSendError):
+        _give_up(uow, message, outcome, now, flows)
+    elif isinstance(outcome, PassingSendError):
+        _try_again_later(uow, message, outcome, now, flows)
+    elif outcome is not None:
+        _leave_unconfirmed(uow, message, outcome, now, flows)
     else:
         _mark_sent(message, sid, clock())
     uow.commit()
     return message.status
+
+
+def _still_sending(uow: UnitOfWork, message_id: int) -> bool:
+    """Hold a message we are sending until our outcome is committed, if it is still ours to
+    settle: a delivery report (webhook) may have marked it sent meanwhile."""
+    return bool(uow.session.execute(
+        update(Message)
+        .where(Message.id == message_id, Message.status == "sending")
+        .values(status="sending")
+        .execution_options(synchronize_session=False)
+    ).rowcount)
 
 
 def _claim(uow: UnitOfWork, message_id: int, now: datetime) -> bool:

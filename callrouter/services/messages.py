@@ -165,7 +165,7 @@ def send_message(
         # answer, say): nothing says it did not go, so it is not tried again. Its text may
         # hold the number, so keep only its kind.
         outcome = UnconfirmedSendError(f"Unexpected {type(error).__name__}")
-    if not _still_sending(uow, message_id):
+    if not _still(uow, message_id, "sending"):
         # A delivery report came while we waited on Twilio's answer and settled the text as
         # sent (or further on): our answer must not undo it. Left unconfirmed with Twilio's id
         # already on it, a check would take the text in Twilio's records for another of ours
@@ -185,13 +185,13 @@ def send_message(
     return message.status
 
 
-def _still_sending(uow: UnitOfWork, message_id: int) -> bool:
-    """Hold a message we are sending until our outcome is committed, if it is still ours to
-    settle: a delivery report (webhook) may have marked it sent meanwhile."""
+def _still(uow: UnitOfWork, message_id: int, status: str) -> bool:
+    """Hold a message we are settling until our outcome is committed, if it still has the
+    status we settle it from: a delivery report (webhook) may have marked it sent meanwhile."""
     return bool(uow.session.execute(
         update(Message)
-        .where(Message.id == message_id, Message.status == "sending")
-        .values(status="sending")
+        .where(Message.id == message_id, Message.status == status)
+        .values(status=status)
         .execution_options(synchronize_session=False)
     ).rowcount)
 
@@ -294,6 +294,12 @@ def _check_with_provider(uow: UnitOfWork, message: Message, gateway: SmsGateway 
     except Exception as error:  # noqa: BLE001 (a fault of ours or the library's: ask later)
         _check_again_or_stop(uow, message, now, flows,
                              f"records not read: Unexpected {type(error).__name__}")
+        return
+    if not _still(uow, message.id, "unconfirmed"):
+        # A delivery report came while the records were read: it settled the text as sent,
+        # and records read a moment before Twilio listed the text must not undo that.
+        uow.session.rollback()
+        log.info("message %s settled by a delivery report during its check", message.id)
         return
     found = _find_in_records(uow.session, message, records, since)
     if found.text is not None:

@@ -87,3 +87,59 @@ def test_a_report_then_no_answer_leaves_it_sent_so_it_is_never_sent_again(
     db.expire_all()
     message = db.get(Message, message_id)
     assert (message.status, message.provider_sid, message.next_try_at) == ("sent", SID, None)
+
+
+def _unconfirmed(runtime) -> int:
+    message_id = _pending(runtime)
+    with runtime.unit_of_work(NoDispatcher()) as uow:
+        message = uow.session.get(Message, message_id)
+        message.status, message.tries, message.claimed_at = "unconfirmed", 1, NOW
+        message.next_try_at = NOW + messages.CHECK_AFTER
+        uow.commit()
+    return message_id
+
+
+class _ReportedWhileRecordsRead(_ReportedBeforeAnswer):
+    """The report on a text not confirmed comes while its check reads Twilio's records."""
+
+    def __init__(self, runtime, reported, records):
+        super().__init__(runtime, reported)
+        self.records = records
+
+    def texts_sent_to(self, to, from_):
+        with self.runtime.unit_of_work(NoDispatcher()) as uow:
+            messages.record_delivery_report(uow, self.message_id, SID, self.reported, None,
+                                            NOW, self.runtime.flows)
+        return self.records
+
+
+def _check(runtime, message_id, gateway) -> str:
+    gateway.message_id = message_id
+    with runtime.unit_of_work(NoDispatcher()) as uow:
+        return messages.send_message(uow, message_id, gateway,
+                                     clock=lambda: NOW + messages.CHECK_AFTER,
+                                     flows=runtime.flows)
+
+
+def test_a_delivered_report_during_a_check_is_kept(runtime, db):
+    message_id = _unconfirmed(runtime)
+    held = messages.ProviderText(SID, "Ref: https://example.org/eform", NOW)
+
+    _check(runtime, message_id, _ReportedWhileRecordsRead(
+        runtime, "delivered", messages.ProviderRecords((held,), complete=True)))
+
+    db.expire_all()
+    assert db.get(Message, message_id).status == "delivered"
+
+
+def test_a_report_during_a_check_whose_records_lag_stops_a_second_send(runtime, db):
+    """Records read before Twilio lists the text show nothing since the try; the report,
+    which came meanwhile, proves it went."""
+    message_id = _unconfirmed(runtime)
+
+    _check(runtime, message_id, _ReportedWhileRecordsRead(
+        runtime, "sent", messages.ProviderRecords((), complete=True)))
+
+    db.expire_all()
+    message = db.get(Message, message_id)
+    assert (message.status, message.provider_sid, message.tries) == ("sent", SID, 1)

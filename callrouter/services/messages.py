@@ -410,7 +410,7 @@ def record_delivery_report(uow: UnitOfWork, message_id: int, sid: str, reported:
 
     Reports come out of order and more than once: only one further on than the last counts.
     A report proves Twilio took the text, so a text not confirmed (or still marked sending,
-    when the report beats our own record of the send) is sent. A text not delivered is shown
+    when the report beats our own record of the send, or waiting for another try) is sent. A text not delivered is shown
     as such and, with no task open for its contact, asks a manager to look.
     """
     message = uow.session.get(Message, message_id)
@@ -421,7 +421,11 @@ def record_delivery_report(uow: UnitOfWork, message_id: int, sid: str, reported:
     if message.provider_sid not in (None, sid):
         log.warning("delivery report for message %s names another text; ignored", message_id)
         return message.status
-    if message.status in ("sending", "unconfirmed"):
+    # A text waiting for another try after one Twilio answered with an error (a 5xx from a
+    # gateway in front of it, say) may have been taken all the same: the report proves it was,
+    # and the next try would text the caller twice.
+    tried_before = message.status == "pending" and (message.tries or 0) > 0
+    if message.status in ("sending", "unconfirmed") or tried_before:
         _mark_sent(message, sid, now)
         log.info("message %s confirmed sent by Twilio's delivery report", message_id)
     if message.status not in ("sent", "delivered", "undelivered"):

@@ -154,24 +154,46 @@ def send_message(
         log.info("dry run: message %s recorded in the outbox, not sent (no Twilio credentials)",
                  message_id)
         return message.status
+    sid: str | None = None
+    outcome: SendError | None = None
     try:
         sid = gateway.send_sms(message.to_number, message.from_number, message.body, message.id)
-    except PermanentSendError as error:
-        _give_up(uow, message, error, now, flows)
-    except PassingSendError as error:
-        _try_again_later(uow, message, error, now, flows)
-    except UnconfirmedSendError as error:
-        _leave_unconfirmed(uow, message, error, now, flows)
-    except Exception as error:
+    except SendError as error:
+        outcome = error
+    except Exception as error:  # noqa: BLE001 (kept as not confirmed, below)
         # A fault of ours or the library's, perhaps after Twilio took the text (reading its
         # answer, say): nothing says it did not go, so it is not tried again. Its text may
         # hold the number, so keep only its kind.
-        _leave_unconfirmed(uow, message, UnconfirmedSendError(f"Unexpected {type(error).__name__}"),
-                           now, flows)
+        outcome = UnconfirmedSendError(f"Unexpected {type(error).__name__}")
+    if not _still(uow, message_id, "sending"):
+        # A delivery report came while we waited on Twilio's answer and settled the text as
+        # sent (or further on): our answer must not undo it. Left unconfirmed with Twilio's id
+        # already on it, a check would take the text in Twilio's records for another of ours
+        # and send it again.
+        uow.session.rollback()
+        log.info("message %s settled by a delivery report during its try", message_id)
+        return uow.session.get(Message, message_id).status
+    if isinstance(outcome, PermanentSendError):
+        _give_up(uow, message, outcome, now, flows)
+    elif isinstance(outcome, PassingSendError):
+        _try_again_later(uow, message, outcome, now, flows)
+    elif outcome is not None:
+        _leave_unconfirmed(uow, message, outcome, now, flows)
     else:
         _mark_sent(message, sid, clock())
     uow.commit()
     return message.status
+
+
+def _still(uow: UnitOfWork, message_id: int, status: str) -> bool:
+    """Hold a message we are settling until our outcome is committed, if it still has the
+    status we settle it from: a delivery report (webhook) may have marked it sent meanwhile."""
+    return bool(uow.session.execute(
+        update(Message)
+        .where(Message.id == message_id, Message.status == status)
+        .values(status=status)
+        .execution_options(synchronize_session=False)
+    ).rowcount)
 
 
 def _claim(uow: UnitOfWork, message_id: int, now: datetime) -> bool:
@@ -272,6 +294,12 @@ def _check_with_provider(uow: UnitOfWork, message: Message, gateway: SmsGateway 
     except Exception as error:  # noqa: BLE001 (a fault of ours or the library's: ask later)
         _check_again_or_stop(uow, message, now, flows,
                              f"records not read: Unexpected {type(error).__name__}")
+        return
+    if not _still(uow, message.id, "unconfirmed"):
+        # A delivery report came while the records were read: it settled the text as sent,
+        # and records read a moment before Twilio listed the text must not undo that.
+        uow.session.rollback()
+        log.info("message %s settled by a delivery report during its check", message.id)
         return
     found = _find_in_records(uow.session, message, records, since)
     if found.text is not None:
@@ -382,7 +410,7 @@ def record_delivery_report(uow: UnitOfWork, message_id: int, sid: str, reported:
 
     Reports come out of order and more than once: only one further on than the last counts.
     A report proves Twilio took the text, so a text not confirmed (or still marked sending,
-    when the report beats our own record of the send) is sent. A text not delivered is shown
+    when the report beats our own record of the send, or waiting for another try) is sent. A text not delivered is shown
     as such and, with no task open for its contact, asks a manager to look.
     """
     message = uow.session.get(Message, message_id)
@@ -393,7 +421,11 @@ def record_delivery_report(uow: UnitOfWork, message_id: int, sid: str, reported:
     if message.provider_sid not in (None, sid):
         log.warning("delivery report for message %s names another text; ignored", message_id)
         return message.status
-    if message.status in ("sending", "unconfirmed"):
+    # A text waiting for another try after one Twilio answered with an error (a 5xx from a
+    # gateway in front of it, say) may have been taken all the same: the report proves it was,
+    # and the next try would text the caller twice.
+    tried_before = message.status == "pending" and (message.tries or 0) > 0
+    if message.status in ("sending", "unconfirmed") or tried_before:
         _mark_sent(message, sid, now)
         log.info("message %s confirmed sent by Twilio's delivery report", message_id)
     if message.status not in ("sent", "delivered", "undelivered"):

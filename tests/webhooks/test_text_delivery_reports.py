@@ -121,6 +121,36 @@ def test_a_report_settles_a_text_not_confirmed_as_sent(client, runtime, db):
     assert (message.status, message.provider_sid, message.next_try_at) == ("sent", SID, None)
 
 
+def test_a_report_on_a_text_waiting_for_another_try_settles_it_so_it_is_not_sent_twice(
+    client, runtime, db
+):
+    """A try Twilio answered with a 5xx (passing, so tried again) may have been taken all the
+    same, as when a gateway in front of Twilio timed out: its report proves it was."""
+    message_id = _text(runtime, status="pending", provider_sid=None)
+    with runtime.unit_of_work(NoDispatcher()) as uow:
+        uow.session.get(Message, message_id).next_try_at = NOW
+        uow.commit()
+
+    _report(client, message_id, "delivered")
+
+    db.expire_all()
+    message = db.get(Message, message_id)
+    assert (message.status, message.provider_sid, message.next_try_at) == (
+        "delivered", SID, None)
+    assert messages.due_for_sending(db, NOW) == []
+
+
+def test_a_report_on_a_text_never_tried_changes_nothing(client, runtime, db):
+    message_id = _text(runtime, status="pending", provider_sid=None)
+    with runtime.unit_of_work(NoDispatcher()) as uow:
+        uow.session.get(Message, message_id).tries = 0
+        uow.commit()
+
+    _report(client, message_id, "delivered")
+
+    assert _status(db, message_id) == "pending"
+
+
 @pytest.mark.parametrize("case", ["bad signature", "another text's sid", "no such text",
                                   "not an id", "unknown status"])
 def test_forged_stray_or_odd_reports_change_nothing(case, client, runtime, db):

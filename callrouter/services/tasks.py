@@ -332,7 +332,8 @@ def record_attempt(uow: UnitOfWork, task: Task, user: User, outcome: str, note: 
         _unable_to_contact(uow, task, user, "Wrong number", flows, now, text_caller=False)
     elif counted:
         retry_at = policy.next_attempt(now, task.due_at, task.unanswered_tries, task.level,
-                                       urgent=task.out_of_hours_cover)
+                                       urgent=task.out_of_hours_cover,
+                                       calendar=flow_for(flows, task.contact).calendar)
         if retry_at is None:
             reason = f"No answer after {task.unanswered_tries} attempts"
             _unable_to_contact(uow, task, user, reason, flows, now, text_caller=True)

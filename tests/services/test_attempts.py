@@ -61,14 +61,16 @@ def test_no_answer_schedules_a_retry_that_fits_the_deadline_and_reconsiders_the_
     assert db.scalar(select(Message)) is None
 
 
-def test_a_voicemail_late_in_the_evening_is_retried_after_quiet_hours(
+def test_a_voicemail_late_in_the_evening_is_retried_in_the_offices_open_hours(
         runtime, people, queue, db):
     evening = datetime(2026, 11, 23, 20, 30, tzinfo=UTC)
     task_id = make_task(runtime, people, level="level2", due_in=timedelta(hours=60))
 
     attempt(runtime, queue, task_id, people["social_worker"], "voicemail", evening)
 
-    assert db.get(Task, task_id).next_attempt_at == datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+    # Due Thursday 08:30: 16 open hours (Tuesday, Wednesday) left, a third of them gone on
+    # Tuesday at 14:20; not in quiet hours, and not all three tries by Tuesday lunchtime.
+    assert db.get(Task, task_id).next_attempt_at == datetime(2026, 11, 24, 14, 20, tzinfo=UTC)
 
 
 def test_a_section_47_retry_is_not_held_back_by_quiet_hours(runtime, people, queue, db):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 
 from callrouter.console import console, security
+from callrouter.console.filters import clock
 from callrouter.db.models import Task
 from callrouter.domain.console_access import (
     ATTEMPT_OUTCOMES,
@@ -187,10 +188,27 @@ def record_attempt(task_id: int):
     outcome = request.form.get("outcome", "")
     flows = current_app.extensions["callrouter.runtime"].flows
     seen = request.form.get("attempts_seen", "")
-    return _act(task_id, lambda w, t, u: tasks.record_attempt(
-        w, t, u, outcome, request.form.get("note", ""), security.now(), flows=flows,
-        attempts_seen=int(seen) if seen.isdigit() else None),
-        f"Attempt recorded: {ATTEMPT_OUTCOMES.get(outcome, '').lower()}")
+    found = _task_for_me(task_id)
+    try:
+        attempt = tasks.record_attempt(
+            security.uow(), found, security.current_user(), outcome,
+            request.form.get("note", ""), security.now(), flows=flows,
+            attempts_seen=int(seen) if seen.isdigit() else None)
+    except tasks.TaskError as error:
+        flash(str(error), "error")
+        return redirect(url_for("console.task", task_id=task_id))
+    done = f"Attempt recorded: {ATTEMPT_OUTCOMES.get(outcome, '').lower()}"
+    if not attempt.counted and found.next_attempt_at is not None:
+        # Said plainly, so nobody thinks the early try used up one of the attempts, or rings
+        # again and again expecting the call-back to close.
+        done += (f". It was before the time set for the next try, so it does not count "
+                 f"towards the {tasks.RETRY_POLICY.max_attempts} attempts: try again at "
+                 f"{clock(found.next_attempt_at, security.now())}.")
+    elif not attempt.counted:
+        done += (". You reached the caller earlier, so this call-back will not be closed as "
+                 "unable to contact: complete it once you have done what they need.")
+    flash(done, "success")
+    return redirect(url_for("console.task", task_id=task_id))
 
 
 @console.post("/tasks/<int:task_id>/take")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from callrouter.db.models import Base, Staff, Task
@@ -60,6 +60,9 @@ class TaskAttempt(Base):
     outcome: Mapped[str] = mapped_column(String(24))  # reached, no_answer, voicemail, wrong_number
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # False for an unanswered try that did not use up one of the attempts: made before the
+    # retry time, or after the caller had been reached.
+    counted: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     staff: Mapped[Staff | None] = relationship()
 

@@ -143,7 +143,10 @@ class Task(Base):
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     allocated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    attempt_count: Mapped[int] = mapped_column(Integer, default=0)
+    attempt_count: Mapped[int] = mapped_column(Integer, default=0)  # every attempt recorded
+    # The unanswered tries that use up the attempts: made at or after their retry time, before
+    # the caller was reached (see services.tasks.record_attempt).
+    unanswered_tries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_reason: Mapped[str | None] = mapped_column(Text)

@@ -52,27 +52,36 @@ class RetryPolicy:
 
     max_attempts: int = 3
     shortest_gap: timedelta = timedelta(minutes=5)
-    longest_gap: timedelta = timedelta(hours=4)
+    # No longest gap: the tries are spread over all the time left, so a 48-hour or
+    # 5-working-day call-back is not given up on within its first afternoon (a 4-hour cap put
+    # all three tries in one day, the last after the office shut, days before the deadline).
     quiet_from: time = time(21, 0)
     quiet_until: time = time(8, 0)
     urgent_levels: frozenset[str] = frozenset({Level.S47})  # a child at risk now: no quiet hours
 
     def next_attempt(self, now: datetime, due_at: datetime, attempts_made: int,
-                     level: str | None, *, urgent: bool = False) -> datetime | None:
+                     level: str | None, *, urgent: bool = False,
+                     calendar: WorkingCalendar | None = None) -> datetime | None:
         """Return when to try again, spacing the tries left before the deadline; None if done.
 
         urgent: the flow has the Emergency Duty Team cover this level out of hours (high-risk
         domestic abuse at Cumbria, say), so like s47 it is tried again at any hour.
+        calendar: the office's; a call-back nobody works out of hours has its tries spread
+        over the open time before its deadline, so each falls when someone is there to ring
+        (and counts days the way the calendar does, across a clock change or a bank holiday).
         """
         tries_left = self.max_attempts - attempts_made
         if tries_left <= 0:
             return None
         remaining = due_at - now
         gap = remaining / (tries_left + 1) if remaining > timedelta(0) else self.shortest_gap
-        gap = max(self.shortest_gap, min(self.longest_gap, gap))
-        at = now + gap
+        at = now + max(self.shortest_gap, gap)
         if urgent or level in self.urgent_levels:
             return at
+        open_left = calendar.working_time_between(now, due_at) if calendar else timedelta(0)
+        if open_left > timedelta(0):
+            at = calendar.add_working_time(
+                now, max(self.shortest_gap, open_left / (tries_left + 1)))
         morning = self._outside_quiet_hours(at)
         if morning > due_at:
             # Waiting for the morning misses the deadline: try again before the evening's quiet

@@ -292,6 +292,13 @@ def record_attempt(uow: UnitOfWork, task: Task, user: User, outcome: str, note: 
     review. Wrong number: close as unable to contact at once (no text) and ask for a review.
     The dial lock on the number is let go either way. attempts_seen, the count the form was
     shown with, turns a form sent twice into one attempt.
+
+    Only unanswered tries use up the attempts, and only those made at or after their retry
+    time: the spacing gives the caller time to become reachable, so three taps in three
+    minutes must not end an s47 as unable to contact with most of its hour left. An early try
+    is still recorded (it happened) and the retry time stands. Once the caller has been
+    reached, later unanswered tries never end it as unable to contact or text "we could not
+    reach you": the worker completes it.
     """
     _open(task)
     if task.kind != "callback":
@@ -303,23 +310,32 @@ def record_attempt(uow: UnitOfWork, task: Task, user: User, outcome: str, note: 
         raise TaskError("That attempt was already recorded (the form was sent twice). The "
                         "attempts so far are listed below.")
     may_work(uow, task, user, now, "record an attempt")
+    was_reached = _caller_reached(uow.session, task.id)
+    early = task.next_attempt_at is not None and now < task.next_attempt_at
+    counted = outcome in RETRY_OUTCOMES and not early and not was_reached
     _change(uow, task)
     staff = staff_for(uow.session, user)
     attempt = TaskAttempt(task_id=task.id, staff_id=staff.id if staff else None,
-                          outcome=outcome, note=note.strip() or None, created_at=now)
+                          outcome=outcome, note=note.strip() or None, created_at=now,
+                          counted=counted or outcome not in RETRY_OUTCOMES)
     uow.session.add(attempt)
     task.attempt_count = (task.attempt_count or 0) + 1
-    task.next_attempt_at = None
+    if counted:
+        task.unanswered_tries = (task.unanswered_tries or 0) + 1
+    if not (early and outcome in RETRY_OUTCOMES):
+        task.next_attempt_at = None
     _release_dial_lock(uow, task)
     audit.record(uow.session, user.id, "attempt_recorded", now, contact_id=task.contact_id,
-                 task_id=task.id, outcome=outcome, attempt=task.attempt_count)
+                 task_id=task.id, outcome=outcome, attempt=task.attempt_count,
+                 counted=counted)
     if outcome == "wrong_number":
         _unable_to_contact(uow, task, user, "Wrong number", flows, now, text_caller=False)
-    elif outcome in RETRY_OUTCOMES:
-        retry_at = policy.next_attempt(now, task.due_at, task.attempt_count, task.level,
-                                       urgent=task.out_of_hours_cover)
+    elif counted:
+        retry_at = policy.next_attempt(now, task.due_at, task.unanswered_tries, task.level,
+                                       urgent=task.out_of_hours_cover,
+                                       calendar=flow_for(flows, task.contact).calendar)
         if retry_at is None:
-            reason = f"No answer after {task.attempt_count} attempts"
+            reason = f"No answer after {task.unanswered_tries} attempts"
             _unable_to_contact(uow, task, user, reason, flows, now, text_caller=True)
         else:
             task.next_attempt_at = retry_at

@@ -121,6 +121,29 @@ def test_my_call_backs_show_attempts_so_far_and_when_to_try_again_in_uk_time(
     assert db.get(Task, task.id).next_attempt_at == SUMMER_MORNING + timedelta(minutes=20)
 
 
+def test_a_no_answer_before_the_retry_time_is_recorded_and_the_page_says_it_did_not_count(
+        client, db, social_worker, social_worker_staff):
+    with freeze_time(SUMMER_MORNING) as clock:
+        task = create_task(db, assignee=social_worker_staff)  # section 47: due at 11:00 BST
+        sign_in(client, social_worker)
+        url = f"/console/tasks/{task.id}"
+        for _ in range(3):  # three taps in three minutes
+            soup = get_page(client, url)
+            client.post(f"{url}/attempts", data={
+                "csrf_token": csrf_of(soup), "outcome": "no_answer",
+                "attempts_seen": soup.find("input", attrs={"name": "attempts_seen"})["value"]})
+            clock.tick(timedelta(minutes=1))
+        page = get_page(client, url)
+
+    text = page.get_text(" ", strip=True)
+    assert "does not count towards the 3 attempts: try again at 10:20" in text
+    assert "1 of 3, try again at 10:20" in page.find(id="task-summary").get_text(" ", strip=True)
+    assert "10:20" in page.find(id="retry-not-yet").get_text()
+    assert page.find(id="attempts").get_text().count("not counted towards the 3 attempts") == 2
+    db.expire_all()
+    assert (db.get(Task, task.id).status, db.get(Task, task.id).attempt_count) == ("allocated", 3)
+
+
 def test_a_manager_cancels_a_call_back_with_a_reason_and_the_page_says_who_and_why(
         client, db, manager, social_worker_staff):
     task = create_task(db, assignee=social_worker_staff)

@@ -37,8 +37,8 @@ def test_after_the_last_attempt_there_is_no_next_one():
 
 def test_a_non_urgent_retry_waits_for_the_morning_instead_of_ringing_late_at_night():
     evening = datetime(2026, 11, 23, 20, 30, tzinfo=UTC)
-    at = RetryPolicy().next_attempt(evening, evening + timedelta(hours=40), 1, "level2")
-    assert at == datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+    at = RetryPolicy().next_attempt(evening, evening + timedelta(hours=12), 1, "level2")
+    assert at == datetime(2026, 11, 24, 8, 0, tzinfo=UTC)  # not 00:30
 
 
 def test_an_early_morning_retry_moves_to_eight_uk_time_in_summer():
@@ -113,3 +113,44 @@ def test_with_no_room_left_before_quiet_hours_a_late_retry_waits_for_the_morning
     night = datetime(2026, 11, 23, 22, 0, tzinfo=UTC)
     assert policy.next_attempt(night, night - timedelta(minutes=30), 2, "level2") == (
         datetime(2026, 11, 24, 8, 0, tzinfo=UTC))
+
+
+OFFICE = {"hours": {"mon": "09:00-17:00", "tue": "09:00-17:00", "wed": "09:00-17:00",
+                    "thu": "09:00-17:00", "fri": "09:00-17:00"}}
+
+
+def test_a_48_hour_call_back_is_tried_over_its_open_time_not_all_in_one_afternoon():
+    from callrouter.domain.calendar import WorkingCalendar
+
+    office, policy = WorkingCalendar.from_dict(OFFICE), RetryPolicy()
+    monday = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    due = monday + timedelta(hours=48)  # Wednesday 10:00: 16 open hours left
+    second = policy.next_attempt(monday, due, 1, "level2", calendar=office)
+    assert second == datetime(2026, 11, 23, 15, 20, tzinfo=UTC)  # a third of the open time
+    third = policy.next_attempt(second, due, 2, "level2", calendar=office)
+    assert third == datetime(2026, 11, 24, 12, 40, tzinfo=UTC)  # Tuesday, in office hours
+    # Without the calendar too, the tries are spread over the time left, not 4 hours apart.
+    assert policy.next_attempt(monday, due, 1, "level2") == datetime(2026, 11, 24, 8, 0,
+                                                                     tzinfo=UTC)
+
+
+def test_retries_spread_over_five_working_days_count_office_hours_across_the_clock_change():
+    from callrouter.domain.calendar import WorkingCalendar
+
+    office, policy = WorkingCalendar.from_dict(OFFICE), RetryPolicy()
+    friday = datetime(2026, 10, 23, 15, 0, tzinfo=UTC)  # 16:00 BST; clocks go back on Sunday
+    due = office.add_working_days(friday, 5)  # Friday 30 October, 16:00 GMT
+    assert due == datetime(2026, 10, 30, 16, 0, tzinfo=UTC)
+    # 40 open hours left, a third of them on: Friday's last hour, Monday, and 4h20 on Tuesday,
+    # which opens at 09:00 GMT (09:00 UTC), not 08:00 UTC as it did before the change.
+    assert policy.next_attempt(friday, due, 1, "level2", calendar=office) == datetime(
+        2026, 10, 27, 13, 20, tzinfo=UTC)
+
+
+def test_with_no_open_time_before_the_deadline_retries_keep_to_the_clock_and_quiet_hours():
+    from callrouter.domain.calendar import WorkingCalendar
+
+    office, policy = WorkingCalendar.from_dict(OFFICE), RetryPolicy()
+    evening = datetime(2026, 11, 28, 20, 30, tzinfo=UTC)  # Saturday, due at 22:00
+    assert policy.next_attempt(evening, evening + timedelta(minutes=90), 2, "level2",
+                               calendar=office) == datetime(2026, 11, 28, 20, 55, tzinfo=UTC)

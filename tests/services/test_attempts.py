@@ -61,14 +61,16 @@ def test_no_answer_schedules_a_retry_that_fits_the_deadline_and_reconsiders_the_
     assert db.scalar(select(Message)) is None
 
 
-def test_a_voicemail_late_in_the_evening_is_retried_after_quiet_hours(
+def test_a_voicemail_late_in_the_evening_is_retried_in_the_offices_open_hours(
         runtime, people, queue, db):
     evening = datetime(2026, 11, 23, 20, 30, tzinfo=UTC)
     task_id = make_task(runtime, people, level="level2", due_in=timedelta(hours=60))
 
     attempt(runtime, queue, task_id, people["social_worker"], "voicemail", evening)
 
-    assert db.get(Task, task_id).next_attempt_at == datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+    # Due Thursday 08:30: 16 open hours (Tuesday, Wednesday) left, a third of them gone on
+    # Tuesday at 14:20; not in quiet hours, and not all three tries by Tuesday lunchtime.
+    assert db.get(Task, task_id).next_attempt_at == datetime(2026, 11, 24, 14, 20, tzinfo=UTC)
 
 
 def test_a_section_47_retry_is_not_held_back_by_quiet_hours(runtime, people, queue, db):
@@ -324,3 +326,48 @@ def test_the_review_of_a_caller_nobody_reached_keeps_the_levels_timescale_and_co
     review = db.scalar(select(Task).where(Task.kind == "review"))
     assert (review.due_at, review.warn_at, review.out_of_hours_cover) == (
         closed + timedelta(hours=1), closed + timedelta(minutes=30), True)
+
+
+def test_a_no_answer_before_the_retry_time_is_recorded_but_does_not_use_up_a_try(
+        runtime, people, queue, db):
+    # Three taps in three minutes must not close an s47 57 minutes before its deadline: the
+    # spacing is there to give the caller time to be reachable.
+    task_id = make_task(runtime, people)
+    worker = people["social_worker"]
+    for minutes in (0, 1, 2):
+        attempt(runtime, queue, task_id, worker, "no_answer", NOW + timedelta(minutes=minutes))
+
+    task = db.get(Task, task_id)
+    assert (task.status, task.attempt_count, task.unanswered_tries) == ("allocated", 3, 1)
+    # The retry time set by the first try stands.
+    assert task.next_attempt_at == NOW + timedelta(minutes=20)
+    assert [a.counted for a in db.scalars(select(TaskAttempt).order_by(TaskAttempt.id))] == [
+        True, False, False]
+    assert db.scalar(select(Message)) is None
+    assert db.scalar(select(Task).where(Task.kind == "review")) is None
+    # Tried at its times, it ends as before.
+    attempt(runtime, queue, task_id, worker, "no_answer", NOW + timedelta(minutes=20))
+    attempt(runtime, queue, task_id, worker, "no_answer", NOW + timedelta(minutes=40))
+    db.expire_all()
+    task = db.get(Task, task_id)
+    assert (task.status, task.closed_reason) == ("unable_to_contact", "No answer after 3 attempts")
+
+
+def test_a_caller_once_reached_is_never_closed_as_unable_to_contact_or_texted(
+        runtime, people, queue, db):
+    task_id = make_task(runtime, people)
+    worker = people["social_worker"]
+    attempt(runtime, queue, task_id, worker, "reached", NOW, note="Cut off mid-call")
+    for minutes in (20, 40, 50):
+        attempt(runtime, queue, task_id, worker, "no_answer", NOW + timedelta(minutes=minutes))
+
+    task = db.get(Task, task_id)
+    assert (task.status, task.unanswered_tries, task.next_attempt_at) == ("allocated", 0, None)
+    assert db.scalar(select(Message)) is None
+    assert db.scalar(select(Task).where(Task.kind == "review")) is None
+    # The caller was reached, so the worker can complete it.
+    with runtime.unit_of_work(queue) as uow:
+        tasks.complete(uow, uow.session.get(Task, task_id), uow.session.get(User, worker),
+                       NOW + timedelta(minutes=55))
+    db.expire_all()
+    assert db.get(Task, task_id).status == "completed"

@@ -38,15 +38,7 @@ def main() -> int:
     parser.add_argument("--history", type=int, default=0,
                         help="closed call-backs from earlier months already in the table")
     args = parser.parse_args()
-    url = args.database_url or f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.sqlite3'}"
-    url = Settings.from_env({"DATABASE_URL": url, "CALLROUTER_DATA_DIR": tempfile.mkdtemp()}
-                            ).database_url
-    engine = make_engine(url)
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    upgrade(url)
-    sessions = make_session_factory(engine)
+    engine, sessions = fresh_database(args.database_url)
     _populate(sessions, args.tasks)
     _add_history(engine, args.history)
     gc.collect()
@@ -73,6 +65,20 @@ def main() -> int:
           f"(target p99 < 50 ms)")
     engine.dispose()
     return 0
+
+
+def fresh_database(database_url: str | None):
+    """Return an engine and sessions on an empty, migrated database: a new SQLite file, or the
+    given one with its public schema emptied."""
+    url = database_url or f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.sqlite3'}"
+    url = Settings.from_env({"DATABASE_URL": url, "CALLROUTER_DATA_DIR": tempfile.mkdtemp()}
+                            ).database_url
+    engine = make_engine(url)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    upgrade(url)
+    return engine, make_session_factory(engine)
 
 
 def _populate(sessions, task_count: int) -> None:

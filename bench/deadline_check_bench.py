@@ -13,23 +13,16 @@ from __future__ import annotations
 import argparse
 import gc
 import statistics
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-from sqlalchemy import text
+from allocator_db_bench import ROLES, fresh_database  # run from bench/, as its sibling is
 
-from callrouter.config import Settings
-from callrouter.db.migrate import upgrade
 from callrouter.db.models import Contact, Shift, Staff, Task
-from callrouter.db.session import make_engine, make_session_factory
 from callrouter.services.escalation import check_deadlines
 from callrouter.services.unit_of_work import NoDispatcher, UnitOfWork
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # a Monday
-ROLES = (["social_worker"] * 6 + ["senior_social_worker"] * 2 + ["practice_manager"] * 2
-         + ["early_help_worker"] * 6 + ["early_help_officer"] * 4)
 
 
 def main() -> int:
@@ -38,15 +31,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=100)
     parser.add_argument("--tasks", type=int, default=1000)
     args = parser.parse_args()
-    url = args.database_url or f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.sqlite3'}"
-    url = Settings.from_env({"DATABASE_URL": url, "CALLROUTER_DATA_DIR": tempfile.mkdtemp()}
-                            ).database_url
-    engine = make_engine(url)
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    upgrade(url)
-    sessions = make_session_factory(engine)
+    engine, sessions = fresh_database(args.database_url)
     _populate(sessions, args.tasks)
     gc.collect()
     gc.freeze()  # as `callrouter worker` does once started

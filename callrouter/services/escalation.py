@@ -18,6 +18,7 @@ past), while someone can still act, not on Sunday when nobody is there to be tol
 from __future__ import annotations
 
 import logging
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -137,20 +138,39 @@ def _cover_ends(uow: UnitOfWork, tasks: Iterable[Task], now: datetime) -> dict[i
     at_work = {person.id: [(starts_at, ends_at) for starts_at, ends_at in shifts[person.id]
                            if availability_now(person, starts_at, now) in KEEPS_HELD_WORK]
                for person in people}
-    able: dict[tuple, list[int]] = {}
+    cover_by_kind: dict[tuple, _Cover] = {}
     at_risk = {}
     for task in tasks:
         kind = (task.role, task.skill, bool(task.out_of_hours_cover))
-        if kind not in able:
-            able[kind] = [person.id for person in people if could_take(person, task)]
-        covered_until = max(
-            (min(ends_at, task.due_at) for person_id in able[kind]
-             for starts_at, ends_at in at_work[person_id] if starts_at < task.due_at),
-            default=now,
-        )
+        if kind not in cover_by_kind:
+            cover_by_kind[kind] = _Cover([shift for person in people
+                                          if could_take(person, task)
+                                          for shift in at_work[person.id]])
+        covered_until = cover_by_kind[kind].until(task.due_at, now)
         if covered_until < task.due_at and now >= covered_until - COVER_WARNING_LEAD:
-            at_risk[task.id] = max(covered_until, now)
+            at_risk[task.id] = covered_until
     return at_risk
+
+
+class _Cover:
+    """The shifts of everyone able to make one kind of call-back, asked of each deadline the
+    last moment before it someone is on. The sweep asks it of every open task each minute, so
+    it halves a sorted list rather than scanning every shift for every task."""
+
+    def __init__(self, shifts: list[tuple[datetime, datetime]]) -> None:
+        shifts.sort()
+        self._starts = [starts_at for starts_at, _ in shifts]
+        self._latest_end: list[datetime] = []  # over the shifts up to each one, by start
+        for _, ends_at in shifts:
+            self._latest_end.append(max(ends_at, self._latest_end[-1]) if self._latest_end
+                                    else ends_at)
+
+    def until(self, deadline: datetime, now: datetime) -> datetime:
+        """Return the last moment before the deadline someone is on shift; now if nobody is."""
+        begun_before = bisect_left(self._starts, deadline)
+        if not begun_before:
+            return now
+        return max(now, min(self._latest_end[begun_before - 1], deadline))
 
 
 def _record(uow: UnitOfWork, task: Task, kind: str, told_id: int | None,

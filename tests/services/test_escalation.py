@@ -144,22 +144,32 @@ def test_a_timer_never_fires_before_a_deadline_with_a_fraction_of_a_second(redis
     assert not_before(CREATED) == CREATED
 
 
-def test_a_message_left_on_friday_night_is_not_escalated_over_the_weekend(runtime):
+def _lancashire_callback(runtime, reference: str, level: str, at: datetime,
+                         channel: str = "phone", staff=()) -> tuple[int, datetime, datetime]:
+    """Make a Lancashire call-back at `at`, after putting `staff` (create_staff arguments) on
+    the rota; return its id, due time and warning time."""
     from callrouter.db.models import Contact
     from callrouter.services.outcomes import create_callback
 
-    friday_night = datetime(2026, 11, 27, 18, 0, tzinfo=UTC)
-    lancashire = runtime.flows.flows["lancashire"]  # out_of_hours: 4 working hours
     with runtime.unit_of_work(NoDispatcher()) as uow:
-        create_staff(uow, "sw-monday", "social_worker",  # the hub is back on Monday
-                     starts=datetime(2026, 11, 30, 8, 30, tzinfo=UTC))
-        contact = Contact(reference="WKND01", flow_name="lancashire", channel="phone",
+        for ref, role, kwargs in staff:
+            create_staff(uow, ref, role, **kwargs)
+        contact = Contact(reference=reference, flow_name="lancashire", channel=channel,
                           answers={"callback_number": "+447400123456"},
-                          created_at=friday_night, updated_at=friday_night)
+                          created_at=at, updated_at=at)
         uow.session.add(contact)
-        task = create_callback(uow, contact, lancashire, "out_of_hours", friday_night)
+        task = create_callback(uow, contact, runtime.flows.flows["lancashire"], level, at)
         uow.commit()
-        task_id, due, warn = task.id, task.due_at, task.warn_at
+        return task.id, task.due_at, task.warn_at
+
+
+def test_a_message_left_on_friday_night_is_not_escalated_over_the_weekend(runtime):
+    friday_night = datetime(2026, 11, 27, 18, 0, tzinfo=UTC)
+    # out_of_hours: 4 working hours; the hub is back on Monday.
+    task_id, due, warn = _lancashire_callback(
+        runtime, "WKND01", "out_of_hours", friday_night,
+        staff=[("sw-monday", "social_worker",
+                {"starts": datetime(2026, 11, 30, 8, 30, tzinfo=UTC)})])
     monday_noon = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
     assert (due, warn) == (datetime(2026, 11, 30, 13, 0, tzinfo=UTC), monday_noon)
 
@@ -169,22 +179,12 @@ def test_a_message_left_on_friday_night_is_not_escalated_over_the_weekend(runtim
 
 
 def test_a_clock_hours_call_back_due_over_the_weekend_is_at_risk_before_friday_closing(runtime):
-    from callrouter.db.models import Contact
-    from callrouter.services.outcomes import create_callback
-
     friday_afternoon = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)  # the office shuts at 16:30
-    lancashire = runtime.flows.flows["lancashire"]  # level2: 48 hours, no out-of-hours cover
-    with runtime.unit_of_work(NoDispatcher()) as uow:
-        # Someone able is rostered all weekend, so only the office's closing warns early.
-        create_staff(uow, "ehw-weekend", "early_help_worker", starts=friday_afternoon,
-                     hours=72)
-        contact = Contact(reference="WKND02", flow_name="lancashire", channel="phone",
-                          answers={"callback_number": "+447400123456"},
-                          created_at=friday_afternoon, updated_at=friday_afternoon)
-        uow.session.add(contact)
-        task = create_callback(uow, contact, lancashire, "level2", friday_afternoon)
-        uow.commit()
-        task_id, due, warn = task.id, task.due_at, task.warn_at
+    # level2: 48 hours, no out-of-hours cover. Someone able is rostered all weekend, so only
+    # the office's closing warns early.
+    task_id, due, warn = _lancashire_callback(
+        runtime, "WKND02", "level2", friday_afternoon,
+        staff=[("ehw-weekend", "early_help_worker", {"starts": friday_afternoon, "hours": 72})])
     assert due == datetime(2026, 11, 29, 15, 0, tzinfo=UTC)  # Sunday, by the clock
     # Three quarters of the 90 minutes the office is open before it: told while someone is
     # there to make the call, not at 3am on Sunday.
@@ -195,20 +195,11 @@ def test_a_clock_hours_call_back_due_over_the_weekend_is_at_risk_before_friday_c
 
 def test_a_clock_hours_call_back_with_no_open_time_before_its_deadline_is_at_risk_at_once(
         runtime):
-    from callrouter.db.models import Contact
-    from callrouter.services.outcomes import create_callback
-
     saturday = datetime(2026, 11, 28, 11, 0, tzinfo=UTC)
-    lancashire = runtime.flows.flows["lancashire"]
-    with runtime.unit_of_work(NoDispatcher()) as uow:
-        contact = Contact(reference="WKND03", flow_name="lancashire", channel="console",
-                          answers={"callback_number": "+447400123456"},
-                          created_at=saturday, updated_at=saturday)
-        uow.session.add(contact)
-        task = create_callback(uow, contact, lancashire, "public_concern", saturday)
-        uow.commit()
-    assert task.due_at == saturday + timedelta(hours=24)  # Sunday: the office never opens
-    assert task.warn_at == saturday
+    _, due, warn = _lancashire_callback(runtime, "WKND03", "public_concern", saturday,
+                                        channel="console")
+    assert due == saturday + timedelta(hours=24)  # Sunday: the office never opens
+    assert warn == saturday
 
 
 DEADLINE = CREATED + timedelta(hours=1)

@@ -64,12 +64,7 @@ class FakeTwilio:
                 length = int(self.headers.get("Content-Length", 0))
                 body = self.rfile.read(length).decode()
                 form = {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
-                fake.requests.append(
-                    ReceivedRequest("POST", self.path, form, self.headers.get("Authorization"))
-                )
-                if fake.fail_with:
-                    status, code = fake.fail_with
-                    self._json(status, {"code": code, "message": "refused", "status": status})
+                if self._refused("POST", form):
                     return
                 text = twilio_text(form.get("To"), form.get("From"), form.get("Body"))
                 fake.texts.append(text)
@@ -77,12 +72,7 @@ class FakeTwilio:
 
             def do_GET(self):
                 query = {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
-                fake.requests.append(
-                    ReceivedRequest("GET", self.path, query, self.headers.get("Authorization"))
-                )
-                if fake.fail_with:
-                    status, code = fake.fail_with
-                    self._json(status, {"code": code, "message": "refused", "status": status})
+                if self._refused("GET", query):
                     return
                 size = int(query.get("PageSize", 50))
                 matching = [t for t in reversed(fake.texts)
@@ -92,6 +82,17 @@ class FakeTwilio:
                 self._json(200, {"messages": matching[:size], "page": 0, "page_size": size,
                                  "next_page_uri": "/2010-04-01/next" if more else None,
                                  "uri": urlsplit(self.path).path})
+
+            def _refused(self, method, form) -> bool:
+                """Record the request; answer with `fail_with` and say so, if it is set."""
+                fake.requests.append(
+                    ReceivedRequest(method, self.path, form, self.headers.get("Authorization"))
+                )
+                if not fake.fail_with:
+                    return False
+                status, code = fake.fail_with
+                self._json(status, {"code": code, "message": "refused", "status": status})
+                return True
 
             def _json(self, status, payload):
                 data = json.dumps(payload).encode()

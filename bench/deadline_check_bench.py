@@ -42,10 +42,12 @@ def main() -> int:
             raised += len(check_deadlines(uow, NOW))
             timings.append((time.perf_counter() - started) * 1000)
     timings.sort()
-    print(f"{engine.dialect.name}: {args.tasks} open call-backs, none warned yet, {len(ROLES)} "
-          f"staff with a week of shifts, {args.rounds} checks ({raised} escalations raised); "
-          f"wall p50 {statistics.median(timings):.1f} ms, "
-          f"p99 {timings[int(len(timings) * 0.99) - 1]:.1f} ms, max {timings[-1]:.1f} ms")
+    print(
+        f"{engine.dialect.name}: {args.tasks} open call-backs, none warned yet, {len(ROLES)} "
+        f"staff with a week of shifts, {args.rounds} checks ({raised} escalations raised); "
+        f"wall p50 {statistics.median(timings):.1f} ms, "
+        f"p99 {timings[int(len(timings) * 0.99) - 1]:.1f} ms, max {timings[-1]:.1f} ms"
+    )
     engine.dispose()
     return 0
 
@@ -55,23 +57,51 @@ def _populate(sessions, task_count: int) -> None:
     level 2 advice (due in 48 hours), all received in the last few minutes."""
     with sessions() as session:
         for number, role in enumerate(ROLES):
-            staff = Staff(ref=f"bench-{number}", name=f"Bench {number}", role=role,
-                          team="mash", skills="", availability="available")
+            staff = Staff(
+                ref=f"bench-{number}",
+                name=f"Bench {number}",
+                role=role,
+                team="mash",
+                skills="",
+                availability="available",
+            )
             session.add(staff)
             session.flush()
             for day in range(7):
                 starts = datetime(2026, 11, 23, 8, 0, tzinfo=UTC) + timedelta(days=day)
                 if starts.weekday() < 5:
-                    session.add(Shift(staff_id=staff.id, starts_at=starts,
-                                      ends_at=starts + timedelta(hours=10)))
+                    session.add(
+                        Shift(
+                            staff_id=staff.id,
+                            starts_at=starts,
+                            ends_at=starts + timedelta(hours=10),
+                        )
+                    )
         for number in range(task_count):
             created = NOW - timedelta(minutes=number % 20)
-            level, role, due = (("s47", "social_worker", timedelta(hours=1)) if number % 3 == 0
-                                else ("level2", "early_help_worker", timedelta(hours=48)))
-            contact = Contact(reference=f"B{number:05d}", flow_name="default", channel="phone",
-                              answers={}, created_at=created, updated_at=created)
-            session.add(Task(contact=contact, role=role, level=level, due_at=created + due,
-                             status="unallocated", created_at=created))
+            level, role, due = (
+                ("s47", "social_worker", timedelta(hours=1))
+                if number % 3 == 0
+                else ("level2", "early_help_worker", timedelta(hours=48))
+            )
+            contact = Contact(
+                reference=f"B{number:05d}",
+                flow_name="default",
+                channel="phone",
+                answers={},
+                created_at=created,
+                updated_at=created,
+            )
+            session.add(
+                Task(
+                    contact=contact,
+                    role=role,
+                    level=level,
+                    due_at=created + due,
+                    status="unallocated",
+                    created_at=created,
+                )
+            )
         session.commit()
 
 

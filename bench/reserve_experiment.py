@@ -68,14 +68,19 @@ class HoldingBack(EarliestDeadlineFirst):
         for assignment in first:
             given[assignment.staff_id] += 1
         after_urgent = [
-            replace(p, open_task_count=p.open_task_count + given.get(p.id, 0),
-                    taken_this_shift=p.taken_this_shift + given.get(p.id, 0))
+            replace(
+                p,
+                open_task_count=p.open_task_count + given.get(p.id, 0),
+                taken_this_shift=p.taken_this_shift + given.get(p.id, 0),
+            )
             for p in people
         ]
         kept = self.held_back(after_urgent, now)
         rest = plan_assignments(
             [r.as_open_task() for r in pool if not urgent(r)],
-            [p for p in after_urgent if p.id not in kept], now, **self.planning,
+            [p for p in after_urgent if p.id not in kept],
+            now,
+            **self.planning,
         )
         return [(a.task_id, a.staff_id) for a in first + rest]
 
@@ -83,7 +88,8 @@ class HoldingBack(EarliestDeadlineFirst):
 class ReserveLastHour(HoldingBack):
     def held_back(self, people: Sequence[Candidate], now: datetime) -> set[str]:
         return {
-            p.id for p in people
+            p.id
+            for p in people
             if p.role in SOCIAL_WORK_ROLES and p.shift_ends_at <= now + LAST_HOUR
         }
 
@@ -103,8 +109,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     horizon = timedelta(hours=args.horizon)
     name, rota = load_named_rota(args.rota)
     print(f"### Holding social workers back for s47: {name}, horizon {args.horizon:g} h\n")
-    print("| load | strategy | s47 misses | traces with s47 misses the optimum avoids "
-          "| weighted misses | median ratio to bound (overloaded) | worst ratio |")
+    print(
+        "| load | strategy | s47 misses | traces with s47 misses the optimum avoids "
+        "| weighted misses | median ratio to bound (overloaded) | worst ratio |"
+    )
     print("|---|---|---|---|---|---|---|")
     for load_name, load in LOADS.items():
         strategies = [
@@ -114,8 +122,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         ]
         rows: dict[str, list] = {}
         for seed in range(1, args.seeds + 1):
-            trace = build_trace(rota, rota_name=name, seed=seed, starts_on=DEFAULT_START,
-                                settings=ArrivalSettings(load=load))
+            trace = build_trace(
+                rota,
+                rota_name=name,
+                seed=seed,
+                starts_on=DEFAULT_START,
+                settings=ArrivalSettings(load=load),
+            )
             bounds = offline_bounds(trace)
             for make in strategies:
                 result = score(run(trace, make()))
@@ -123,12 +136,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         for strategy, runs in rows.items():
             s47 = sum(r.level(Level.S47).missed for r, _ in runs)
             gaps = sum(1 for r, b in runs if r.level(Level.S47).missed > b.s47_misses)
-            ratios = [r.weighted_misses / b.weighted_misses for r, b in runs
-                      if b.weighted_misses >= 1]
+            ratios = [
+                r.weighted_misses / b.weighted_misses for r, b in runs if b.weighted_misses >= 1
+            ]
             median = f"{statistics.median(ratios):.2f}" if ratios else "n/a"
             worst = f"{max(ratios):.2f}" if ratios else "n/a"
-            print(f"| {load_name} | {strategy} | {s47} | {gaps} of {len(runs)} "
-                  f"| {sum(r.weighted_misses for r, _ in runs)} | {median} | {worst} |")
+            print(
+                f"| {load_name} | {strategy} | {s47} | {gaps} of {len(runs)} "
+                f"| {sum(r.weighted_misses for r, _ in runs)} | {median} | {worst} |"
+            )
     return 0
 
 

@@ -90,8 +90,13 @@ def _header(seeds: int) -> str:
 def _traces(rota, name: str, load: float, seeds: int) -> list:
     """Build the week of calls for seeds 1..seeds at one load."""
     return [
-        build_trace(rota, rota_name=name, seed=seed, starts_on=DEFAULT_START,
-                    settings=ArrivalSettings(load=load))
+        build_trace(
+            rota,
+            rota_name=name,
+            seed=seed,
+            starts_on=DEFAULT_START,
+            settings=ArrivalSettings(load=load),
+        )
         for seed in range(1, seeds + 1)
     ]
 
@@ -125,14 +130,18 @@ def _rota_load_table(name: str, load_name: str, comparisons: list[Comparison]) -
     bound_total = sum(c.bounds.weighted_misses for c in comparisons)
     lines = [
         f"### {name}, {load_name}\n",
-        f"{len(comparisons)} traces, {s47_requests} s47 call-backs; {_turned_away(comparisons)}; "
-        f"{len(overloaded)} traces "
-        f"overloaded (weighted bound >= 1). Offline: at least {bound_total} weighted misses in "
-        f"all; fewest possible s47 misses {s47_best} (search exact on {exact} of "
-        f"{len(comparisons)} traces, otherwise a lower bound).\n",
-        "| strategy | s47 in time | s47 misses | traces with s47 misses the optimum avoids "
-        "| worst s47 lateness | weighted misses | median ratio to bound (overloaded) "
-        "| worst ratio |",
+        (
+            f"{len(comparisons)} traces, {s47_requests} s47 call-backs; {_turned_away(comparisons)}; "
+            f"{len(overloaded)} traces "
+            f"overloaded (weighted bound >= 1). Offline: at least {bound_total} weighted misses in "
+            f"all; fewest possible s47 misses {s47_best} (search exact on {exact} of "
+            f"{len(comparisons)} traces, otherwise a lower bound).\n"
+        ),
+        (
+            "| strategy | s47 in time | s47 misses | traces with s47 misses the optimum avoids "
+            "| worst s47 lateness | weighted misses | median ratio to bound (overloaded) "
+            "| worst ratio |"
+        ),
         "|---|---|---|---|---|---|---|---|",
     ]
     for index, strategy in enumerate(STRATEGY_NAMES):
@@ -177,9 +186,7 @@ def _utilisation_line(comparisons: list[Comparison]) -> str:
         f"{statistics.mean(run.utilisation.get(role, 0.0) for run in runs):.0%}"
         for role in roles
     ]
-    social_work = sorted(
-        m.ref for m in comparisons[0].trace.staff if m.role in SOCIAL_WORK_ROLES
-    )
+    social_work = sorted(m.ref for m in comparisons[0].trace.staff if m.role in SOCIAL_WORK_ROLES)
     by_person = [
         f"{ref} {statistics.mean(run.utilisation_by_person.get(ref, 0.0) for run in runs):.0%}"
         for ref in social_work
@@ -213,9 +220,7 @@ def _information_section(compared: Compared) -> str:
     ]
     edf = STRATEGY_NAMES.index("edf")
     for (name, load_name), comparisons in compared.items():
-        real = sum(
-            c.scores[edf].level(Level.S47).missed > c.bounds.s47_misses for c in comparisons
-        )
+        real = sum(c.scores[edf].level(Level.S47).missed > c.bounds.s47_misses for c in comparisons)
         expected = sum(_s47_gap(_with_expected_lengths(c.trace)) > 0 for c in comparisons)
         count = len(comparisons)
         lines.append(f"| {name} | {load_name} | {real} of {count} | {expected} of {count} |")
@@ -244,8 +249,10 @@ def _hours(span: timedelta) -> str:
 def _decision_section(decisions: int) -> str:
     lines = [
         "## One allocation decision: 1,000 open tasks, 20 staff\n",
-        "Wall-clock time, and CPU time of this process (which leaves out time the machine gave "
-        "to other processes).\n",
+        (
+            "Wall-clock time, and CPU time of this process (which leaves out time the machine gave "
+            "to other processes).\n"
+        ),
         "| options | p50 ms | p99 ms | max ms | p99 CPU ms | target p99 < 50 ms |",
         "|---|---|---|---|---|---|",
     ]

@@ -69,39 +69,52 @@ def _parser() -> argparse.ArgumentParser:
     web.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     web.set_defaults(handler=run_web)
 
-    commands.add_parser("worker", help="start an RQ worker with its scheduler and sweep").set_defaults(
-        handler=run_worker
-    )
+    commands.add_parser(
+        "worker", help="start an RQ worker with its scheduler and sweep"
+    ).set_defaults(handler=run_worker)
     commands.add_parser("migrate", help="bring the database schema up to date").set_defaults(
         handler=migrate
     )
 
     call = commands.add_parser("call", help="ring the running app from this terminal")
     call.add_argument("--to", help="the number called; it picks the flow (default: default flow)")
-    call.add_argument("--from", dest="caller", default=DEMO_CALLER,
-                      help="the caller id; 'anonymous' for a withheld number")
+    call.add_argument(
+        "--from",
+        dest="caller",
+        default=DEMO_CALLER,
+        help="the caller id; 'anonymous' for a withheld number",
+    )
     call.add_argument("--url", help="where the app listens (default: PUBLIC_BASE_URL)")
     call.set_defaults(handler=ring)
 
-    commands.add_parser("export", help="print every contact as JSON").set_defaults(
-        handler=export
-    )
+    commands.add_parser("export", help="print every contact as JSON").set_defaults(handler=export)
 
     staff = commands.add_parser("staff", help="staff and rotas")
     staff_commands = staff.add_subparsers(dest="staff_command", required=True)
     load = staff_commands.add_parser(
-        "load", help="load staff and shifts from rota CSV files",
-        description=STAFF_LOAD_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter,
+        "load",
+        help="load staff and shifts from rota CSV files",
+        description=STAFF_LOAD_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    load.add_argument("files", nargs="+", type=Path, metavar="FILE",
-                      help="a rota CSV; several are joined into one rota")
-    load.add_argument("--replace-all", action="store_true",
-                      help="the files are the whole rota: people in none of them lose their "
-                           "shifts not yet begun, and a shift under way ends now")
+    load.add_argument(
+        "files",
+        nargs="+",
+        type=Path,
+        metavar="FILE",
+        help="a rota CSV; several are joined into one rota",
+    )
+    load.add_argument(
+        "--replace-all",
+        action="store_true",
+        help="the files are the whole rota: people in none of them lose their "
+        "shifts not yet begun, and a shift under way ends now",
+    )
     load.set_defaults(handler=load_staff)
 
-    commands.add_parser("simulate", help="simulate a week at a front door", add_help=False
-                        ).set_defaults(handler=_simulate)
+    commands.add_parser(
+        "simulate", help="simulate a week at a front door", add_help=False
+    ).set_defaults(handler=_simulate)
     commands.add_parser("flows", help="check or draw IVR flows", add_help=False).set_defaults(
         handler=_flows
     )
@@ -244,9 +257,11 @@ def _install_console_assets_if_missing() -> None:
         return
     try:
         install_assets()
-    except Exception as error:  # the console still works, unstyled
-        log.warning("could not fetch GOV.UK Frontend with npm (%s); the console is unstyled",
-                    type(error).__name__)
+    except Exception as error:  # noqa: BLE001 - whatever npm does, the console works unstyled
+        log.warning(
+            "could not fetch GOV.UK Frontend with npm (%s); the console is unstyled",
+            type(error).__name__,
+        )
 
 
 def _sweep_forever(dispatcher) -> None:
@@ -269,8 +284,7 @@ def _refresh_rota_forever(settings: Settings) -> None:
         try:
             _refresh_rota(settings)
         except RotaError as error:  # a rota being edited: say what is wrong, no traceback
-            log.error("could not refresh the rota (%s); shifts already loaded still stand",
-                      error)
+            log.error("could not refresh the rota (%s); shifts already loaded still stand", error)
         except Exception:
             log.exception("could not refresh the rota; shifts already loaded still stand")
         time.sleep(ROTA_REFRESH_SECONDS)
@@ -282,8 +296,12 @@ def _refresh_rota(settings: Settings) -> None:
 
     with _runtime(settings) as runtime, runtime.unit_of_work(NoDispatcher()) as uow:
         if settings.staff_file:  # the whole rota: one file, or several joined with '+'
-            load_staff_file(uow, settings.staff_file, datetime.now(UTC),
-                            open_on_bank_holidays=runtime.flows.open_on_bank_holidays)
+            load_staff_file(
+                uow,
+                settings.staff_file,
+                datetime.now(UTC),
+                open_on_bank_holidays=runtime.flows.open_on_bank_holidays,
+            )
         elif _only_demo_staff(uow.session):
             load_rota_file(uow, DEMO_TEAM, datetime.now(UTC))
 
@@ -308,8 +326,12 @@ def _load_staff_if_empty(settings: Settings) -> None:
 
     with _runtime(settings) as runtime, runtime.unit_of_work(NoDispatcher()) as uow:
         if settings.staff_file:  # the whole rota: one file, or several joined with '+'
-            load_staff_file(uow, settings.staff_file, datetime.now(UTC),
-                            open_on_bank_holidays=runtime.flows.open_on_bank_holidays)
+            load_staff_file(
+                uow,
+                settings.staff_file,
+                datetime.now(UTC),
+                open_on_bank_holidays=runtime.flows.open_on_bank_holidays,
+            )
         elif not uow.session.scalar(select(func.count()).select_from(Staff)):
             load_rota_file(uow, DEMO_TEAM, datetime.now(UTC))
             log.info("loaded the demo team (fictional names) on a round-the-clock demo rota")
@@ -341,8 +363,9 @@ def _create_demo_users_if_none(settings: Settings) -> str | None:
             return None
         password = secrets.token_urlsafe(12)
         for email, name, role, staff_ref in DEMO_USERS:
-            create_user(session, email, password, name, role, datetime.now(UTC),
-                        staff_ref=staff_ref)
+            create_user(
+                session, email, password, name, role, datetime.now(UTC), staff_ref=staff_ref
+            )
         session.commit()
         return password
 
@@ -352,7 +375,8 @@ def _banner(settings: Settings, demo_password: str | None = None) -> None:
     demo = ""
     if demo_password:
         demo = (
-            "  demo sign-ins:        " + ", ".join(user[0] for user in DEMO_USERS)
+            "  demo sign-ins:        "
+            + ", ".join(user[0] for user in DEMO_USERS)
             + f"\n  demo password:        {demo_password}  (shown once; demo data only)\n"
         )
     print(
@@ -361,7 +385,7 @@ callrouter is running.
   console:              {base}/console/
 {demo}  Voice URL (POST):     {base}/twilio/voice
   status callback:      {base}/twilio/voice/status
-  database:             {settings.database_url.split('@')[-1]}
+  database:             {settings.database_url.split("@")[-1]}
   redis:                {settings.redis_url}
   texts:                {"dry run (outbox only)" if settings.dry_run else "sent through Twilio"}
 Ring it from another terminal:  callrouter call
@@ -385,8 +409,13 @@ def ring(args) -> int:
     def transport(url, form, headers):
         return http_transport(url.replace(settings.public_base_url, server, 1), form, headers)
 
-    phone = Softphone(settings.public_base_url, settings.twilio_auth_token, args.caller, called,
-                      transport=transport)
+    phone = Softphone(
+        settings.public_base_url,
+        settings.twilio_auth_token,
+        args.caller,
+        called,
+        transport=transport,
+    )
     return _converse(phone)
 
 
@@ -447,8 +476,13 @@ def load_staff(args) -> int:
     now = datetime.now(UTC)
     try:
         with _runtime() as runtime, runtime.unit_of_work(NoDispatcher()) as uow:
-            loaded = load_rota_files(uow, args.files, now, replace_all=args.replace_all,
-                                     open_on_bank_holidays=runtime.flows.open_on_bank_holidays)
+            loaded = load_rota_files(
+                uow,
+                args.files,
+                now,
+                replace_all=args.replace_all,
+                open_on_bank_holidays=runtime.flows.open_on_bank_holidays,
+            )
     except RotaError as error:
         print(f"error: {error}; nothing was loaded", file=sys.stderr)
         return 2
@@ -456,13 +490,17 @@ def load_staff(args) -> int:
     whole = " as the whole rota" if args.replace_all else ""
     print(f"loaded {files}{whole}: {loaded.added} new shifts")
     for note in loaded.bank_holidays:
-        print(f"note: {note.day:%a %d %b %Y} is a bank holiday ({note.name}): the weekly "
-              f"shifts of {', '.join(note.left_out)} were left out, as the front door shuts; "
-              "put anyone working it in as a dated row")
+        print(
+            f"note: {note.day:%a %d %b %Y} is a bank holiday ({note.name}): the weekly "
+            f"shifts of {', '.join(note.left_out)} were left out, as the front door shuts; "
+            "put anyone working it in as a dated row"
+        )
         for starts, ends in note.uncovered:
-            print(f"warning: nobody at all is on shift {_local_clock(starts)} to "
-                  f"{_local_clock(ends)} that day: a call-back owed then (an urgent caller the "
-                  "EDT did not answer) waits for the next shift; add the EDT's shifts for it")
+            print(
+                f"warning: nobody at all is on shift {_local_clock(starts)} to "
+                f"{_local_clock(ends)} that day: a call-back owed then (an urgent caller the "
+                "EDT did not answer) waits for the next shift; add the EDT's shifts for it"
+            )
     return 0
 
 

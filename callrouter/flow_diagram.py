@@ -68,9 +68,9 @@ def _edges(node: dict) -> list[tuple[str, str]]:
         return [(option["next"], option["key"]) for option in node["options"]]
     if kind == "branch":
         labels = [", ".join(f"{k}={v}" for k, v in case["when"].items()) for case in node["cases"]]
-        return [(case["next"], label) for case, label in zip(node["cases"], labels, strict=True)] + [
-            (node["otherwise"], "otherwise")
-        ]
+        return [
+            (case["next"], label) for case, label in zip(node["cases"], labels, strict=True)
+        ] + [(node["otherwise"], "otherwise")]
     if kind == "hours":
         return [(node["open"], "open"), (node["closed"], "closed")]
     return [(target, "") for target in successors(node)]
@@ -100,12 +100,18 @@ def draw(spec: dict[str, Any]) -> str:
             where[node_id] = (offset + c * (BOX_W + GAP_X), MARGIN + 40 + r * (BOX_H + GAP_Y))
     row_of = {node_id: r for r, row in enumerate(rows) for node_id in row}
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
-        f'viewBox="0 0 {width:.0f} {height:.0f}" font-family="Arial, sans-serif" font-size="11">',
-        '<defs><marker id="arrow" markerWidth="8" markerHeight="8" refX="7" refY="4" '
-        'orient="auto"><path d="M0,0 L8,4 L0,8 z" fill="#555"/></marker></defs>',
-        f'<text x="{MARGIN}" y="{MARGIN + 14}" font-size="16" font-weight="bold">'
-        f'{escape(spec["title"])}</text>',
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
+            f'viewBox="0 0 {width:.0f} {height:.0f}" font-family="Arial, sans-serif" font-size="11">'
+        ),
+        (
+            '<defs><marker id="arrow" markerWidth="8" markerHeight="8" refX="7" refY="4" '
+            'orient="auto"><path d="M0,0 L8,4 L0,8 z" fill="#555"/></marker></defs>'
+        ),
+        (
+            f'<text x="{MARGIN}" y="{MARGIN + 14}" font-size="16" font-weight="bold">'
+            f"{escape(spec['title'])}</text>"
+        ),
     ]
     for node_id, node in spec["nodes"].items():
         x, y = where[node_id]
@@ -120,23 +126,32 @@ def draw(spec: dict[str, Any]) -> str:
                 lx, ly = (x1 + x2) / 2, (y1 + y2) / 2
             else:  # back or sideways: round the right-hand side
                 side = width - MARGIN - 30
-                path = (f"M{x + BOX_W:.0f},{y + BOX_H / 2:.0f} C{side:.0f},{y + BOX_H / 2:.0f} "
-                        f"{side:.0f},{ty + BOX_H / 2:.0f} {tx + BOX_W:.0f},{ty + BOX_H / 2:.0f}")
+                path = (
+                    f"M{x + BOX_W:.0f},{y + BOX_H / 2:.0f} C{side:.0f},{y + BOX_H / 2:.0f} "
+                    f"{side:.0f},{ty + BOX_H / 2:.0f} {tx + BOX_W:.0f},{ty + BOX_H / 2:.0f}"
+                )
                 lx, ly = side - 10, (y + ty) / 2 + BOX_H / 2
             out.append(f'<path d="{path}" fill="none" stroke="#555" marker-end="url(#arrow)"/>')
             if label:
-                out.append(f'<text x="{lx:.0f}" y="{ly:.0f}" fill="#a33" text-anchor="middle">'
-                           f'{escape(label[:28])}</text>')
+                out.append(
+                    f'<text x="{lx:.0f}" y="{ly:.0f}" fill="#a33" text-anchor="middle">'
+                    f"{escape(label[:28])}</text>"
+                )
     for node_id, node in spec["nodes"].items():
         x, y = where[node_id]
         kind = node["type"]
-        out.append(f'<g><title>{escape(node.get("prompt") or node.get("say") or node_id)}</title>')
-        out.append(f'<rect x="{x:.0f}" y="{y:.0f}" width="{BOX_W}" height="{BOX_H}" rx="8" '
-                   f'fill="{COLOURS[kind]}" stroke="#333"/>')
-        out.append(f'<text x="{x + 8:.0f}" y="{y + 15:.0f}" font-weight="bold">'
-                   f'{escape(node_id)}</text>')
-        out.append(f'<text x="{x + BOX_W - 8:.0f}" y="{y + 15:.0f}" text-anchor="end" '
-                   f'fill="#555">{escape(KIND_WORDS[kind])}</text>')
+        out.append(f"<g><title>{escape(node.get('prompt') or node.get('say') or node_id)}</title>")
+        out.append(
+            f'<rect x="{x:.0f}" y="{y:.0f}" width="{BOX_W}" height="{BOX_H}" rx="8" '
+            f'fill="{COLOURS[kind]}" stroke="#333"/>'
+        )
+        out.append(
+            f'<text x="{x + 8:.0f}" y="{y + 15:.0f}" font-weight="bold">{escape(node_id)}</text>'
+        )
+        out.append(
+            f'<text x="{x + BOX_W - 8:.0f}" y="{y + 15:.0f}" text-anchor="end" '
+            f'fill="#555">{escape(KIND_WORDS[kind])}</text>'
+        )
         for i, line in enumerate(_wrap(_summary(spec, node))):
             out.append(f'<text x="{x + 8:.0f}" y="{y + 33 + i * 14:.0f}">{escape(line)}</text>')
         out.append("</g>")

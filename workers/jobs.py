@@ -25,8 +25,9 @@ def send_message(message_id: int) -> str:
     """Send one outbox message (or record the dry run)."""
     context = current()
     with context.runtime.unit_of_work(context.dispatcher) as uow:
-        return messages.send_message(uow, message_id, context.sms, clock=_now,
-                                     flows=context.runtime.flows)
+        return messages.send_message(
+            uow, message_id, context.sms, clock=_now, flows=context.runtime.flows
+        )
 
 
 def allocate_task(task_id: int) -> int | None:
@@ -60,17 +61,18 @@ def sweep() -> dict[str, int]:
         def run() -> list:
             with context.runtime.unit_of_work(context.dispatcher) as uow:
                 return step(uow)
+
         return run
 
     steps: dict[str, Callable[[], list]] = {
         "escalations": in_transaction(lambda uow: escalation.check_deadlines(uow, now)),
         "closed_calls": lambda: calls.close_stale(now - STALE_CALL_AFTER),
         "unreported_transfers": lambda: calls.settle_transfers(now - TRANSFER_REPORT_WAIT),
-        "released": in_transaction(
-            lambda uow: allocation.release_unreachable_holders(uow, now)),
+        "released": in_transaction(lambda uow: allocation.release_unreachable_holders(uow, now)),
         "allocated": in_transaction(lambda uow: allocation.allocate_pending(uow, now)),
         "stalled_messages": in_transaction(
-            lambda uow: messages.settle_stalled_sends(uow, now, flows)),
+            lambda uow: messages.settle_stalled_sends(uow, now, flows)
+        ),
         "messages": in_transaction(lambda uow: messages.due_for_sending(uow.session, now)),
     }
     done: dict[str, list] = {}

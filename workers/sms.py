@@ -79,8 +79,11 @@ class TwilioSmsGateway:
     def send_sms(self, to: str, from_: str | None, body: str, message_id: int) -> str:
         try:
             message = self.client.messages.create(
-                to=to, from_=from_, body=body,
-                status_callback=delivery_report_url(self.public_base_url, message_id))
+                to=to,
+                from_=from_,
+                body=body,
+                status_callback=delivery_report_url(self.public_base_url, message_id),
+            )
         except (TwilioRestException, TwilioServiceException) as error:
             raise twilio_refusal(error) from error
         except requests.RequestException as error:
@@ -90,8 +93,9 @@ class TwilioSmsGateway:
     def texts_sent_to(self, to: str, from_: str | None) -> ProviderRecords:
         """Read Twilio's newest texts to `to` from `from_` (one page, newest first)."""
         try:
-            page = self.client.messages.page(to=to, from_=from_ or values.unset,
-                                             page_size=RECORDS_PAGE_SIZE)
+            page = self.client.messages.page(
+                to=to, from_=from_ or values.unset, page_size=RECORDS_PAGE_SIZE
+            )
             texts = tuple(ProviderText(m.sid, m.body, m.date_created) for m in page)
         except (TwilioRestException, TwilioServiceException) as error:
             raise twilio_refusal(error) from error

@@ -19,12 +19,20 @@ HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
 GOVUK_DIR = STATIC / "govuk"
 
-console = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
-                    static_folder="static", static_url_path="/static")
-console_auth = Blueprint("console_auth", __name__, url_prefix="/console",
-                         template_folder="templates")
-govuk_assets = Blueprint("govuk_assets", __name__, static_folder=str(GOVUK_DIR / "assets"),
-                         static_url_path="/assets")
+console = Blueprint(
+    "console",
+    __name__,
+    url_prefix="/console",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
+console_auth = Blueprint(
+    "console_auth", __name__, url_prefix="/console", template_folder="templates"
+)
+govuk_assets = Blueprint(
+    "govuk_assets", __name__, static_folder=str(GOVUK_DIR / "assets"), static_url_path="/assets"
+)
 
 
 def init_console(app: Flask) -> None:

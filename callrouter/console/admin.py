@@ -20,9 +20,14 @@ def users():
     if request.method == "POST":
         try:
             accounts.create_user(
-                work.session, request.form.get("email", ""), request.form.get("password", ""),
-                request.form.get("name", ""), request.form.get("role", ""), security.now(),
-                staff_ref=request.form.get("staff_ref"), created_by=security.current_user().id,
+                work.session,
+                request.form.get("email", ""),
+                request.form.get("password", ""),
+                request.form.get("name", ""),
+                request.form.get("role", ""),
+                security.now(),
+                staff_ref=request.form.get("staff_ref"),
+                created_by=security.current_user().id,
             )
             work.commit()
             flash("User added", "success")
@@ -31,8 +36,9 @@ def users():
             work.session.rollback()
             error = str(problem)
     people = list(work.session.scalars(select(User).order_by(User.name)))
-    return render_template("users.html", users=people, error=error, form=request.form,
-                           roles=CONSOLE_ROLE_NAMES), 400 if error else 200
+    return render_template(
+        "users.html", users=people, error=error, form=request.form, roles=CONSOLE_ROLE_NAMES
+    ), 400 if error else 200
 
 
 @console.get("/audit")

@@ -26,8 +26,9 @@ GOVUK_FILES = ("govuk-frontend.min.css", "govuk-frontend.min.js")
 
 def _pack(spec: str, workdir: Path) -> Path:
     """Download one package's tarball with `npm pack` and unpack it; return its folder."""
-    result = subprocess.run(["npm", "pack", spec, "--silent"], cwd=workdir, check=True,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        ["npm", "pack", spec, "--silent"], cwd=workdir, check=True, capture_output=True, text=True
+    )
     tarball = workdir / result.stdout.strip().splitlines()[-1]
     target = workdir / tarball.stem
     with tarfile.open(tarball) as archive:

@@ -33,15 +33,23 @@ def sign_in():
     """Show the sign-in form; sign the person in if their email and password match."""
     error = None
     if request.method == "POST":
-        user = accounts.authenticate(security.uow(), request.form.get("email", ""),
-                                     request.form.get("password", ""), security.now())
+        user = accounts.authenticate(
+            security.uow(),
+            request.form.get("email", ""),
+            request.form.get("password", ""),
+            security.now(),
+        )
         if user is not None:
             security.sign_in(user)
             return redirect(_safe_next(request.args.get("next")) or url_for("console.home"))
         error = "Enter a correct email address and password"
     status = 200 if error is None else 400
-    return render_template("sign_in.html", error=error, email=request.form.get("email", ""),
-                           expired=request.args.get("expired")), status
+    return render_template(
+        "sign_in.html",
+        error=error,
+        email=request.form.get("email", ""),
+        expired=request.args.get("expired"),
+    ), status
 
 
 @console_auth.post("/sign-out")

@@ -20,8 +20,10 @@ from callrouter.services import staff as staff_service
 WAITING_EMPTY = "Nothing is waiting for the Emergency Duty Team."
 ESCALATIONS_EMPTY = "No open call-back has been escalated to you in the last two days."
 OWN_CHOICES = ("available", "away", "off")  # the states people set for themselves here
-NOT_LINKED = ("Your account is not linked to a duty rota record, so your availability cannot "
-              "be changed. Ask an administrator to add your staff reference.")
+NOT_LINKED = (
+    "Your account is not linked to a duty rota record, so your availability cannot "
+    "be changed. Ask an administrator to add your staff reference."
+)
 
 
 def _my_tasks():
@@ -36,14 +38,20 @@ def my_callbacks():
     """List the call-backs I hold, soonest deadline first, with the time left on each."""
     me, held = _my_tasks()
     now = security.now()
-    return render_template("my_callbacks.html", staff=me, tasks=held, now=now,
-                           urgency=tasks.urgency, max_attempts=tasks.RETRY_POLICY.max_attempts,
-                           **_panels(me, now),
-                           availability_words=staff_service.AVAILABILITY_WORDS,
-                           availability=allocation.current_availability(
-                               security.uow(), [me], now)[me.id] if me else None,
-                           on_shift=me is not None
-                           and allocation.on_shift_now(security.uow(), me.id, now))
+    return render_template(
+        "my_callbacks.html",
+        staff=me,
+        tasks=held,
+        now=now,
+        urgency=tasks.urgency,
+        max_attempts=tasks.RETRY_POLICY.max_attempts,
+        **_panels(me, now),
+        availability_words=staff_service.AVAILABILITY_WORDS,
+        availability=allocation.current_availability(security.uow(), [me], now)[me.id]
+        if me
+        else None,
+        on_shift=me is not None and allocation.on_shift_now(security.uow(), me.id, now),
+    )
 
 
 def _panels(me, now) -> dict:
@@ -52,9 +60,11 @@ def _panels(me, now) -> dict:
     work = security.uow()
     waiting = tasks.waiting_for_cover(work.session, me)
     return {
-        "waiting": waiting, "waiting_empty": WAITING_EMPTY,
+        "waiting": waiting,
+        "waiting_empty": WAITING_EMPTY,
         "reasons": allocation.waiting_reasons(work, now, task_ids=[t.id for t in waiting])
-        if waiting else {},
+        if waiting
+        else {},
         "escalations": tasks.escalated_to(work.session, me, now),
         "escalations_empty": ESCALATIONS_EMPTY,
     }
@@ -77,14 +87,22 @@ def my_availability():
         return back
     now = security.now()
     try:
-        released = staff_service.change_availability(work, me.id, choice, user,
-                                                     request.form.get("reason", ""), now)
+        released = staff_service.change_availability(
+            work, me.id, choice, user, request.form.get("reason", ""), now
+        )
     except staff_service.AvailabilityError as error:
         flash(str(error), "error")
         return back
-    flash(staff_service.change_words(
-        None, choice, len(released), staff_service.held_count(work.session, me.id),
-        allocation.on_shift_now(work, me.id, now)), "success")
+    flash(
+        staff_service.change_words(
+            None,
+            choice,
+            len(released),
+            staff_service.held_count(work.session, me.id),
+            allocation.on_shift_now(work, me.id, now),
+        ),
+        "success",
+    )
     return redirect(url_for("console.my_callbacks"))
 
 
@@ -94,8 +112,13 @@ def my_callbacks_json():
     """Return my call-backs as JSON and as table rows, for the page to refresh itself."""
     staff, held = _my_tasks()
     now = security.now()
-    rows = render_template("_callback_rows.html", tasks=held, now=now, urgency=tasks.urgency,
-                           max_attempts=tasks.RETRY_POLICY.max_attempts)
+    rows = render_template(
+        "_callback_rows.html",
+        tasks=held,
+        now=now,
+        urgency=tasks.urgency,
+        max_attempts=tasks.RETRY_POLICY.max_attempts,
+    )
     answer = {
         "tasks": [{"id": t.id, "level": t.level, "due_at": t.due_at.isoformat()} for t in held],
         "rows": rows,
@@ -104,13 +127,22 @@ def my_callbacks_json():
     if panels["waiting"] is not None:
         answer["waiting"] = [t.id for t in panels["waiting"]]
         answer["waiting_rows"] = render_template(
-            "_waiting_rows.html", tasks=panels["waiting"], now=now, urgency=tasks.urgency,
-            reasons=panels["reasons"], empty=WAITING_EMPTY)
+            "_waiting_rows.html",
+            tasks=panels["waiting"],
+            now=now,
+            urgency=tasks.urgency,
+            reasons=panels["reasons"],
+            empty=WAITING_EMPTY,
+        )
     if panels["escalations"] is not None:
         answer["escalated"] = [e.id for e in panels["escalations"]]
         answer["escalated_rows"] = render_template(
-            "_escalated_rows.html", escalations=panels["escalations"], now=now,
-            urgency=tasks.urgency, empty=ESCALATIONS_EMPTY)
+            "_escalated_rows.html",
+            escalations=panels["escalations"],
+            now=now,
+            urgency=tasks.urgency,
+            empty=ESCALATIONS_EMPTY,
+        )
     return jsonify(**answer)
 
 
@@ -145,7 +177,10 @@ def task(task_id: int):
     calling = live and staff is not None and lock.staff_id == staff.id
     eligible = tasks.eligible_staff(work.session, found) if manager else []
     return render_template(
-        "task.html", task=found, contact=found.contact, now=security.now(),
+        "task.html",
+        task=found,
+        contact=found.contact,
+        now=security.now(),
         urgency=tasks.urgency(found, security.now()),
         attempts=tasks.attempts(work.session, found.id),
         notes=tasks.notes(work.session, found.id),
@@ -158,11 +193,13 @@ def task(task_id: int):
         may_cancel=tasks.may_cancel(user),
         calling=calling,
         dial_holder=(dialling.holder_name(work, lock) or "Someone else")
-        if live and not calling else None,
+        if live and not calling
+        else None,
         dial_since=lock.since if live else None,
         closed_by=tasks.closed_by(work.session, found),
         max_attempts=tasks.RETRY_POLICY.max_attempts,
-        may_take=found.status == "unallocated" and staff is not None
+        may_take=found.status == "unallocated"
+        and staff is not None
         and allocation.could_take(staff, found),
         works=mine or manager or tasks.covers(work, staff, found, now),
         may_hand_back=mine or manager,
@@ -191,9 +228,15 @@ def record_attempt(task_id: int):
     found = _task_for_me(task_id)
     try:
         attempt = tasks.record_attempt(
-            security.uow(), found, security.current_user(), outcome,
-            request.form.get("note", ""), security.now(), flows=flows,
-            attempts_seen=int(seen) if seen.isdigit() else None)
+            security.uow(),
+            found,
+            security.current_user(),
+            outcome,
+            request.form.get("note", ""),
+            security.now(),
+            flows=flows,
+            attempts_seen=int(seen) if seen.isdigit() else None,
+        )
     except tasks.TaskError as error:
         flash(str(error), "error")
         return redirect(url_for("console.task", task_id=task_id))
@@ -201,12 +244,16 @@ def record_attempt(task_id: int):
     if not attempt.counted and found.next_attempt_at is not None:
         # Said plainly, so nobody thinks the early try used up one of the attempts, or rings
         # again and again expecting the call-back to close.
-        done += (f". It was before the time set for the next try, so it does not count "
-                 f"towards the {tasks.RETRY_POLICY.max_attempts} attempts: try again at "
-                 f"{clock(found.next_attempt_at, security.now())}.")
+        done += (
+            f". It was before the time set for the next try, so it does not count "
+            f"towards the {tasks.RETRY_POLICY.max_attempts} attempts: try again at "
+            f"{clock(found.next_attempt_at, security.now())}."
+        )
     elif not attempt.counted:
-        done += (". You reached the caller earlier, so this call-back will not be closed as "
-                 "unable to contact: complete it once you have done what they need.")
+        done += (
+            ". You reached the caller earlier, so this call-back will not be closed as "
+            "unable to contact: complete it once you have done what they need."
+        )
     flash(done, "success")
     return redirect(url_for("console.task", task_id=task_id))
 
@@ -215,8 +262,11 @@ def record_attempt(task_id: int):
 @security.requires(Permission.WORK_TASKS)
 def take(task_id: int):
     """Take a call-back nobody holds for myself (the EDT from its waiting list, for one)."""
-    return _act(task_id, lambda w, t, u: tasks.take(w, t, u, security.now()),
-                "This call-back is now yours. Start the call when you are ready.")
+    return _act(
+        task_id,
+        lambda w, t, u: tasks.take(w, t, u, security.now()),
+        "This call-back is now yours. Start the call when you are ready.",
+    )
 
 
 @console.post("/tasks/<int:task_id>/start-call")
@@ -228,8 +278,11 @@ def start_call(task_id: int):
     user = security.current_user()
     staff = tasks.staff_for(work.session, user)
     if staff is None:
-        flash("Your account is not linked to a duty rota record, so you cannot start a call. "
-              "Ask an administrator to add your staff reference.", "error")
+        flash(
+            "Your account is not linked to a duty rota record, so you cannot start a call. "
+            "Ask an administrator to add your staff reference.",
+            "error",
+        )
         return redirect(url_for("console.task", task_id=task_id))
     try:
         tasks.may_work(work, found, user, security.now(), "start a call")
@@ -255,24 +308,31 @@ def still_calling(task_id: int):
 @security.requires(Permission.CANCEL_TASKS)
 def cancel(task_id: int):
     """Cancel a call-back that is no longer owed, with the reason (practice managers only)."""
-    return _act(task_id, lambda w, t, u: tasks.cancel(
-        w, t, u, request.form.get("reason", ""), security.now()), "Call-back cancelled")
+    return _act(
+        task_id,
+        lambda w, t, u: tasks.cancel(w, t, u, request.form.get("reason", ""), security.now()),
+        "Call-back cancelled",
+    )
 
 
 @console.post("/tasks/<int:task_id>/notes")
 @security.requires(Permission.WORK_TASKS)
 def add_note(task_id: int):
     """Add a note to a call-back."""
-    return _act(task_id, lambda w, t, u: tasks.add_note(
-        w, t, u, request.form.get("note", ""), security.now()), "Note added")
+    return _act(
+        task_id,
+        lambda w, t, u: tasks.add_note(w, t, u, request.form.get("note", ""), security.now()),
+        "Note added",
+    )
 
 
 @console.post("/tasks/<int:task_id>/complete")
 @security.requires(Permission.WORK_TASKS)
 def complete(task_id: int):
     """Mark a call-back as done."""
-    response = _act(task_id, lambda w, t, u: tasks.complete(w, t, u, security.now()),
-                    "Call-back completed")
+    response = _act(
+        task_id, lambda w, t, u: tasks.complete(w, t, u, security.now()), "Call-back completed"
+    )
     return response
 
 
@@ -280,6 +340,8 @@ def complete(task_id: int):
 @security.requires(Permission.WORK_TASKS)
 def hand_back(task_id: int):
     """Hand a call-back back to the queue for someone else."""
-    return _act(task_id, lambda w, t, u: tasks.hand_back(
-        w, t, u, request.form.get("reason", ""), security.now()),
-        "Call-back handed back to the queue")
+    return _act(
+        task_id,
+        lambda w, t, u: tasks.hand_back(w, t, u, request.form.get("reason", ""), security.now()),
+        "Call-back handed back to the queue",
+    )

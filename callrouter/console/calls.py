@@ -61,9 +61,17 @@ def take_call():
             errors = {}
     status = 400 if errors else 200
     return render_template(
-        "take_call.html", flow=flow, flows=_flows(), questions=questions(flow), form=form,
-        errors=errors, history=history, history_key=_history_key(history),
-        must_confirm_history=request.method == "POST" and not errors and bool(history)
+        "take_call.html",
+        flow=flow,
+        flows=_flows(),
+        questions=questions(flow),
+        form=form,
+        errors=errors,
+        history=history,
+        history_key=_history_key(history),
+        must_confirm_history=request.method == "POST"
+        and not errors
+        and bool(history)
         and request.form.get("check") != "history",
         consent_reason_field=CONSENT_REASON,
     ), status
@@ -91,19 +99,22 @@ def history():
     work = security.uow()
     contacts = console_contacts.caller_history(work.session, number, child)
     if contacts:
-        console_contacts.record_history_viewed(work, contacts, security.current_user().id,
-                                               security.now())
+        console_contacts.record_history_viewed(
+            work, contacts, security.current_user().id, security.now()
+        )
     searched = bool(number.strip() or child.strip())
-    return render_template("history.html", contacts=contacts, number=number, child=child,
-                           searched=searched)
+    return render_template(
+        "history.html", contacts=contacts, number=number, child=child, searched=searched
+    )
 
 
 @console.get("/contacts/<int:contact_id>")
 @security.requires(Permission.VIEW_HISTORY)
 def contact(contact_id: int):
     """Show everything recorded about one contact."""
-    found = console_contacts.view_contact(security.uow(), contact_id,
-                                          security.current_user().id, security.now(), "contact")
+    found = console_contacts.view_contact(
+        security.uow(), contact_id, security.current_user().id, security.now(), "contact"
+    )
     if found is None:
         abort(404)
     return render_template("contact.html", contact=found)

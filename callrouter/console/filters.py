@@ -12,8 +12,14 @@ from callrouter.domain.speech import repeated_hour_zone
 from callrouter.domain.vocabulary import PLAIN_LEVEL_NAMES
 
 LONDON = ZoneInfo("Europe/London")
-LEVEL_SHORT = {"s47": "Section 47", "s17": "Section 17", "level3": "Level 3",
-               "level2": "Level 2", "level1": "Level 1", "public_concern": "Not yet screened"}
+LEVEL_SHORT = {
+    "s47": "Section 47",
+    "s17": "Section 17",
+    "level3": "Level 3",
+    "level2": "Level 2",
+    "level1": "Level 1",
+    "public_concern": "Not yet screened",
+}
 
 
 def when(value: datetime | None) -> str:
@@ -21,8 +27,10 @@ def when(value: datetime | None) -> str:
     if value is None:
         return ""
     local = value.astimezone(LONDON)
-    return (f"{local.strftime('%-I:%M%p').lower()}{repeated_hour_zone(local)}, {local.day} "
-            f"{local.strftime('%B %Y')}")
+    return (
+        f"{local.strftime('%-I:%M%p').lower()}{repeated_hour_zone(local)}, {local.day} "
+        f"{local.strftime('%B %Y')}"
+    )
 
 
 def clock(value: datetime | None, now: datetime | None = None) -> str:

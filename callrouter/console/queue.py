@@ -31,17 +31,24 @@ def queue():
     states = {t.id: tasks.urgency(t, now) for t in open_tasks}
     ordered = sorted(open_tasks, key=lambda t: (_level_key(t), t.due_at))
     by_level = [(level, list(group)) for level, group in groupby(ordered, key=lambda t: t.level)]
-    counts = {state: sum(1 for u in states.values() if u.state == state)
-              for state in ("breached", "at_risk", "on_time")}
+    counts = {
+        state: sum(1 for u in states.values() if u.state == state)
+        for state in ("breached", "at_risk", "on_time")
+    }
     holdings = tasks.holdings(work.session)
-    return render_template("queue.html", by_level=by_level, states=states, counts=counts,
-                           holdings=holdings, now=now,
-                           people=sorted((s for s, _ in holdings), key=lambda s: (s.name, s.id)),
-                           availability_words=staff_service.AVAILABILITY_WORDS,
-                           availability=allocation.current_availability(
-                               work, [s for s, _ in holdings], now),
-                           escalations=tasks.recent_escalations(work.session, now),
-                           waiting=allocation.waiting_reasons(work, now))
+    return render_template(
+        "queue.html",
+        by_level=by_level,
+        states=states,
+        counts=counts,
+        holdings=holdings,
+        now=now,
+        people=sorted((s for s, _ in holdings), key=lambda s: (s.name, s.id)),
+        availability_words=staff_service.AVAILABILITY_WORDS,
+        availability=allocation.current_availability(work, [s for s, _ in holdings], now),
+        escalations=tasks.recent_escalations(work.session, now),
+        waiting=allocation.waiting_reasons(work, now),
+    )
 
 
 @console.post("/staff/availability")
@@ -61,17 +68,25 @@ def staff_availability():
     now = security.now()
     user = security.current_user()
     try:
-        released = staff_service.change_availability(work, staff_id, choice, user,
-                                                     request.form.get("reason", ""), now)
+        released = staff_service.change_availability(
+            work, staff_id, choice, user, request.form.get("reason", ""), now
+        )
     except staff_service.AvailabilityError as error:
         flash(str(error), "error")
         return back
     person = work.session.get(Staff, staff_id)
     me = tasks.staff_for(work.session, user)
     name = None if me is not None and me.id == staff_id else person.name
-    flash(staff_service.change_words(
-        name, choice, len(released), staff_service.held_count(work.session, staff_id),
-        allocation.on_shift_now(work, staff_id, now)), "success")
+    flash(
+        staff_service.change_words(
+            name,
+            choice,
+            len(released),
+            staff_service.held_count(work.session, staff_id),
+            allocation.on_shift_now(work, staff_id, now),
+        ),
+        "success",
+    )
     return redirect(url_for("console.queue"))
 
 
@@ -85,8 +100,14 @@ def reallocate(task_id: int):
         abort(404)
     try:
         staff_id = int(request.form.get("staff_id") or 0)
-        tasks.reallocate(work, task, security.current_user(), staff_id,
-                         request.form.get("reason", ""), security.now())
+        tasks.reallocate(
+            work,
+            task,
+            security.current_user(),
+            staff_id,
+            request.form.get("reason", ""),
+            security.now(),
+        )
     except tasks.TaskError as error:
         flash(str(error), "error")
         return redirect(url_for("console.task", task_id=task_id, _anchor="reallocate"))

@@ -63,8 +63,11 @@ def check_csrf() -> None:
     expected = session.get("csrf_token", "")
     given = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
     if not expected or not hmac.compare_digest(expected.encode(), given.encode()):
-        abort(400, description="The form had expired or was not sent from this service. "
-                               "Go back, reload the page and try again.")
+        abort(
+            400,
+            description="The form had expired or was not sent from this service. "
+            "Go back, reload the page and try again.",
+        )
 
 
 def sign_in(user: User) -> None:
@@ -118,8 +121,9 @@ def require_sign_in(app: Flask, blueprint_name: str) -> None:
             if request.endpoint in PASSIVE_ENDPOINTS or wants_json:
                 abort(401)
             expired = "1" if g.get("console_signed_out") else None
-            return redirect(url_for("console_auth.sign_in", next=request.full_path.rstrip("?"),
-                                    expired=expired))
+            return redirect(
+                url_for("console_auth.sign_in", next=request.full_path.rstrip("?"), expired=expired)
+            )
         return None
 
     app.before_request_funcs.setdefault(blueprint_name, []).append(_check)

@@ -56,9 +56,7 @@ class Contact(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     tasks: Mapped[list[Task]] = relationship(back_populates="contact", order_by="Task.id")
-    messages: Mapped[list[Message]] = relationship(
-        back_populates="contact", order_by="Message.id"
-    )
+    messages: Mapped[list[Message]] = relationship(back_populates="contact", order_by="Message.id")
 
 
 class CallTurn(Base):

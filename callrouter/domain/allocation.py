@@ -62,17 +62,17 @@ class AllocationRules:
 
     def planning_options(self) -> dict:
         """Return the keyword options plan_assignments takes."""
-        return dict(
-            capacity_per_person=self.capacity_per_person,
-            lead_time=self.lead_time,
-            allow_overrun=self.allow_overrun,
-            overdue_yields_to=self.overdue_yields_to,
-            stand_ins=self.stand_ins,
-            stand_in_within=self.stand_in_within,
-            out_of_hours_cover=self.out_of_hours_cover,
-            leaving_soon_within=self.leaving_soon_within,
-            last_moments=self.last_moments,
-        )
+        return {
+            "capacity_per_person": self.capacity_per_person,
+            "lead_time": self.lead_time,
+            "allow_overrun": self.allow_overrun,
+            "overdue_yields_to": self.overdue_yields_to,
+            "stand_ins": self.stand_ins,
+            "stand_in_within": self.stand_in_within,
+            "out_of_hours_cover": self.out_of_hours_cover,
+            "leaving_soon_within": self.leaving_soon_within,
+            "last_moments": self.last_moments,
+        }
 
 
 PRODUCTION_RULES = AllocationRules()
@@ -169,8 +169,7 @@ def is_eligible(
         candidate.available
         and candidate.role in ROLES_ABLE_TO_ACT_AS[task.role]
         and task.skills <= candidate.skills
-        and candidate.shift_ends_at
-        >= needed_on_shift_until(task, now, lead_time, allow_overrun)
+        and candidate.shift_ends_at >= needed_on_shift_until(task, now, lead_time, allow_overrun)
     )
 
 
@@ -292,9 +291,7 @@ def plan_assignments(
     # stand-in role is eligible only for a task nobody else can take that is due within
     # stand_in_within or already breached; so is an out_of_hours_cover role, for a task that
     # asks for that cover, whatever its skills (out of hours there is nobody else).
-    pool = priority_order(
-        (task for task in tasks if task.held_by is None), now, overdue_yields_to
-    )
+    pool = priority_order((task for task in tasks if task.held_by is None), now, overdue_yields_to)
     people = [candidate for candidate in candidates if candidate.available]
     loads = {person.id: person.open_task_count for person in people}
     taken = {person.id: person.taken_this_shift for person in people}
@@ -326,9 +323,7 @@ def plan_assignments(
         # The EDT after a practice manager, on the same terms; and at once when nobody at the
         # front door who could make it is on shift at all (a 2-hour s47 at 18:00 need not
         # wait until 19:00 for an EDT social worker who is free now).
-        if chosen is None and (
-            urgent or not (groups.anyone(task) or standing_in.anyone(task))
-        ):
+        if chosen is None and (urgent or not (groups.anyone(task) or standing_in.anyone(task))):
             chosen = covering.least_loaded(task, needed_until, loads, capacity_per_person)
         if last_resort is not None and (
             chosen is None or ties.in_last_moments(people_by_id[chosen])
@@ -372,7 +367,9 @@ class _TieBreak:
         # longest, as least likely to hand it back.
         ends = person.shift_ends_at.timestamp()
         return (
-            in_last_moments, person.role != role, not leaving_soon,
+            in_last_moments,
+            person.role != role,
+            not leaving_soon,
             ends if self.allow_overrun else -ends,
         )
 

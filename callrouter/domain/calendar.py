@@ -35,9 +35,7 @@ DEFAULT_OPENING_HOURS: OpeningHours = MappingProxyType(
 
 # Region name as a flow file spells it -> (country, subdivision) for the holidays library.
 # The subdivision matters: "GB" alone gives only the days common to the whole UK.
-BANK_HOLIDAY_REGIONS: Mapping[str, tuple[str, str]] = MappingProxyType(
-    {"england": ("GB", "ENG")}
-)
+BANK_HOLIDAY_REGIONS: Mapping[str, tuple[str, str]] = MappingProxyType({"england": ("GB", "ENG")})
 
 DAY_NAMES: Mapping[str, int] = MappingProxyType(
     {

@@ -115,21 +115,29 @@ def questions(flow: Flow) -> list[Question]:
             earlier = found.get(name)
             merged = [c.value for c in earlier.choices] if earlier else []
             merged += [v for v in values if v not in merged]
-            found[name] = Question(name, "choice", FIELD_LABELS.get(name, _words(name)),
-                                   tuple(_choice(name, v) for v in merged))
+            found[name] = Question(
+                name,
+                "choice",
+                FIELD_LABELS.get(name, _words(name)),
+                tuple(_choice(name, v) for v in merged),
+            )
         elif kind == "phone":
             label = FIELD_LABELS.get(node["field"], "Phone number")
             found.setdefault(node["field"], Question(node["field"], "phone", label))
         elif kind == "question" and node["field"] not in found:
             is_number = node["input"] == "digits"
             found[node["field"]] = Question(
-                node["field"], "number" if is_number else "text",
+                node["field"],
+                "number" if is_number else "text",
                 FIELD_LABELS.get(node["field"], _words(node["field"])),
-                minimum=node.get("min"), maximum=node.get("max"),
+                minimum=node.get("min"),
+                maximum=node.get("max"),
             )
         elif kind == "record":
-            found.setdefault(node["field"], Question(node["field"], "long_text",
-                                                     FIELD_LABELS.get(node["field"], "Summary")))
+            found.setdefault(
+                node["field"],
+                Question(node["field"], "long_text", FIELD_LABELS.get(node["field"], "Summary")),
+            )
     return list(found.values())
 
 
@@ -200,8 +208,14 @@ def walk_flow(flow: Flow, answers: dict[str, Any], now: datetime | None = None) 
         elif kind == "menu":
             name = menu_field(node)
             walk.asked.append(name)
-            option = next((o for o in node["options"]
-                           if name in walk.answers and o["set"][name] == walk.answers[name]), None)
+            option = next(
+                (
+                    o
+                    for o in node["options"]
+                    if name in walk.answers and o["set"][name] == walk.answers[name]
+                ),
+                None,
+            )
             if option is None:
                 labels = [_choice(name, o["set"][name]).label for o in node["options"]]
                 label = FIELD_LABELS.get(name, _words(name)).lower()
@@ -229,9 +243,14 @@ def walk_flow(flow: Flow, answers: dict[str, Any], now: datetime | None = None) 
 
 def _choice(name: str, value: Any) -> Choice:
     if name == "level":
-        label = {"s47": "Section 47", "s17": "Section 17", "level3": "Level 3",
-                 "level2": "Level 2", "level1": "Level 1",
-                 "public_concern": "Not known (member of the public)"}.get(value, _words(value))
+        label = {
+            "s47": "Section 47",
+            "s17": "Section 17",
+            "level3": "Level 3",
+            "level2": "Level 2",
+            "level1": "Level 1",
+            "public_concern": "Not known (member of the public)",
+        }.get(value, _words(value))
         return Choice(value, label, PLAIN_LEVEL_NAMES.get(value))
     return Choice(value, CHOICE_LABELS.get(name, {}).get(value, _words(str(value))))
 

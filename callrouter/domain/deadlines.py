@@ -23,8 +23,14 @@ DIAL_LOCK_STALE_AFTER = timedelta(minutes=15)
 DIAL_LOCK_LONGEST_CALL = timedelta(hours=1)
 
 
-def warning_time(created_at: datetime, due_at: datetime, level: str | None,
-                 calendar: WorkingCalendar | None = None, *, urgent: bool = False) -> datetime:
+def warning_time(
+    created_at: datetime,
+    due_at: datetime,
+    level: str | None,
+    calendar: WorkingCalendar | None = None,
+    *,
+    urgent: bool = False,
+) -> datetime:
     """Return when a manager should be told a call-back is at risk of missing its deadline.
 
     A share of the time it was given: half for s47 and any level the EDT covers, three quarters
@@ -33,16 +39,18 @@ def warning_time(created_at: datetime, due_at: datetime, level: str | None,
     Sunday by the clock warns on Friday afternoon; with no open time before it, at once.
     """
     window = due_at - created_at
-    share = WARNING_SHARE.get(Level.S47) if urgent else WARNING_SHARE.get(level,
-                                                                        DEFAULT_WARNING_SHARE)
+    share = (
+        WARNING_SHARE.get(Level.S47) if urgent else WARNING_SHARE.get(level, DEFAULT_WARNING_SHARE)
+    )
     if calendar is None:
         warn_at = created_at + window * share
     else:
         open_time = calendar.working_time_between(created_at, due_at)
         # No open time at all: nobody at the front door can make it, so it is at risk now
         # (the next opening would be after the deadline).
-        warn_at = (calendar.add_working_time(created_at, open_time * share) if open_time
-                   else created_at)
+        warn_at = (
+            calendar.add_working_time(created_at, open_time * share) if open_time else created_at
+        )
     return min(warn_at, due_at - MIN_WARNING_LEAD) if window > MIN_WARNING_LEAD else created_at
 
 
@@ -59,9 +67,16 @@ class RetryPolicy:
     quiet_until: time = time(8, 0)
     urgent_levels: frozenset[str] = frozenset({Level.S47})  # a child at risk now: no quiet hours
 
-    def next_attempt(self, now: datetime, due_at: datetime, attempts_made: int,
-                     level: str | None, *, urgent: bool = False,
-                     calendar: WorkingCalendar | None = None) -> datetime | None:
+    def next_attempt(
+        self,
+        now: datetime,
+        due_at: datetime,
+        attempts_made: int,
+        level: str | None,
+        *,
+        urgent: bool = False,
+        calendar: WorkingCalendar | None = None,
+    ) -> datetime | None:
         """Return when to try again, spacing the tries left before the deadline; None if done.
 
         urgent: the flow has the Emergency Duty Team cover this level out of hours (high-risk
@@ -81,7 +96,8 @@ class RetryPolicy:
         open_left = calendar.working_time_between(now, due_at) if calendar else timedelta(0)
         if open_left > timedelta(0):
             at = calendar.add_working_time(
-                now, max(self.shortest_gap, open_left / (tries_left + 1)))
+                now, max(self.shortest_gap, open_left / (tries_left + 1))
+            )
         morning = self._outside_quiet_hours(at)
         if morning > due_at:
             # Waiting for the morning misses the deadline: try again before the evening's quiet

@@ -287,7 +287,9 @@ def _texts(spec: dict) -> Iterator[Problem]:
             if not spec.get("links", {}).get(link):
                 yield Problem(where, f"texts a {purpose!r} link, but links.{link} is not set")
             if not spec.get("texts", {}).get(f"{purpose}_sms"):
-                yield Problem(where, f"texts a {purpose!r} link, but texts.{purpose}_sms is not set")
+                yield Problem(
+                    where, f"texts a {purpose!r} link, but texts.{purpose}_sms is not set"
+                )
 
 
 def _graph(spec: dict) -> Iterator[Problem]:
@@ -298,7 +300,9 @@ def _graph(spec: dict) -> Iterator[Problem]:
     seen = reachable(nodes, *entries)
     for node_id in nodes:
         if node_id not in seen:
-            yield Problem(f"node {node_id!r}", "no path from the start or the message path reaches it")
+            yield Problem(
+                f"node {node_id!r}", "no path from the start or the message path reaches it"
+            )
     # A node from which no outcome or transfer can be reached traps the caller.
     ends = {node_id for node_id, node in nodes.items() if node["type"] in ENDING_TYPES}
     leads_to_end = set(ends)
@@ -375,7 +379,9 @@ def _levels(spec: dict) -> Iterator[Problem]:
             except ValueError as error:
                 yield Problem(where, str(error))
         if "role" in rules and rules["role"] not in roles:
-            yield Problem(where, f"no role named {rules['role']!r}; roles: {', '.join(sorted(roles))}")
+            yield Problem(
+                where, f"no role named {rules['role']!r}; roles: {', '.join(sorted(roles))}"
+            )
 
 
 def _uncovered_short_levels(spec: dict) -> Iterator[Problem]:
@@ -462,8 +468,7 @@ def enumerate_paths(spec: dict, limit: int = MAX_PATHS) -> list[FlowPath]:
     nodes = spec["nodes"]
     paths: list[FlowPath] = []
 
-    def walk(node_id, steps, answers, captured, words, first_capture, office_open,
-             detour=False):
+    def walk(node_id, steps, answers, captured, words, first_capture, office_open, detour=False):
         if len(paths) > limit:
             return
         if node_id in {step.node for step in steps}:
@@ -474,37 +479,69 @@ def enumerate_paths(spec: dict, limit: int = MAX_PATHS) -> list[FlowPath]:
             first_capture = words
         here = (*steps, Step(node_id))
         if kind in ENDING_TYPES:
-            paths.append(FlowPath(here, office_open, answers, captured,
-                                  words + node_words(node), first_capture, detour))
+            paths.append(
+                FlowPath(
+                    here,
+                    office_open,
+                    answers,
+                    captured,
+                    words + node_words(node),
+                    first_capture,
+                    detour,
+                )
+            )
             return
         words += node_words(node)
         if kind == "menu":
             for option in node["options"]:
                 extra = words_in(option.get("say"))
                 sets = option.get("set", {})
-                changed = any(name in answers and answers[name] != value
-                              for name, value in sets.items())
-                walk(option["next"], (*steps, Step(node_id, option["key"])),
-                     {**answers, **sets}, captured, words + extra,
-                     first_capture, office_open, detour or changed)
+                changed = any(
+                    name in answers and answers[name] != value for name, value in sets.items()
+                )
+                walk(
+                    option["next"],
+                    (*steps, Step(node_id, option["key"])),
+                    {**answers, **sets},
+                    captured,
+                    words + extra,
+                    first_capture,
+                    office_open,
+                    detour or changed,
+                )
         elif kind == "branch":
-            unknown = any(answers.get(name) == CAPTURED
-                          for case in node["cases"] for name in case["when"])
-            targets = (dict.fromkeys(successors(node)) if unknown
-                       else [choose_branch(node, answers)])
+            unknown = any(
+                answers.get(name) == CAPTURED for case in node["cases"] for name in case["when"]
+            )
+            targets = dict.fromkeys(successors(node)) if unknown else [choose_branch(node, answers)]
             for target in targets:
                 walk(target, here, answers, captured, words, first_capture, office_open, detour)
         elif kind == "hours":
             choices = [True, False] if office_open is None else [office_open]
             for is_open in choices:
-                walk(node["open"] if is_open else node["closed"], here, answers, captured,
-                     words, first_capture, is_open, detour)
+                walk(
+                    node["open"] if is_open else node["closed"],
+                    here,
+                    answers,
+                    captured,
+                    words,
+                    first_capture,
+                    is_open,
+                    detour,
+                )
         elif kind in CAPTURE_TYPES:
-            walk(node["next"], here, {**answers, node["field"]: CAPTURED},
-                 (*captured, node["field"]), words, first_capture, office_open, detour)
+            walk(
+                node["next"],
+                here,
+                {**answers, node["field"]: CAPTURED},
+                (*captured, node["field"]),
+                words,
+                first_capture,
+                office_open,
+                detour,
+            )
         else:
-            walk(node["next"], here, answers, captured, words, first_capture, office_open,
-                 detour)
+            walk(node["next"], here, answers, captured, words, first_capture, office_open, detour)
 
     walk(spec["start"], (), {}, (), 0, None, None)
     return paths
@@ -530,20 +567,26 @@ def _timing(spec: dict, report: Report) -> None:
         report.worst_seconds[path.end] = max(report.worst_seconds.get(path.end, 0), seconds)
     slowest: tuple[float, str] | None = None
     for path in paths:
-        if (path_level(spec, path) != S47_LEVEL or path.words_to_first_capture is None
-                or path.detour):
+        if (
+            path_level(spec, path) != S47_LEVEL
+            or path.words_to_first_capture is None
+            or path.detour
+        ):
             continue  # the limit is for a caller who goes straight there
         seconds = path.words_to_first_capture / WORDS_PER_SECOND
-        first = next(step.node for step in path.steps
-                     if spec["nodes"][step.node]["type"] in CAPTURE_TYPES)
+        first = next(
+            step.node for step in path.steps if spec["nodes"][step.node]["type"] in CAPTURE_TYPES
+        )
         if slowest is None or seconds > slowest[0]:
             slowest = (seconds, first)
     if slowest is not None:
         report.s47_first_capture_seconds = round(slowest[0], 1)
         if slowest[0] > S47_FIRST_CAPTURE_SECONDS:
-            report.problems.append(Problem(
-                f"node {slowest[1]!r}",
-                f"a section 47 caller hears about {slowest[0]:.0f} s of speech before this first "
-                f"question (limit {S47_FIRST_CAPTURE_SECONDS} s at {WORDS_PER_SECOND} words a "
-                "second): shorten the prompts before it",
-            ))
+            report.problems.append(
+                Problem(
+                    f"node {slowest[1]!r}",
+                    f"a section 47 caller hears about {slowest[0]:.0f} s of speech before this first "
+                    f"question (limit {S47_FIRST_CAPTURE_SECONDS} s at {WORDS_PER_SECOND} words a "
+                    "second): shorten the prompts before it",
+                )
+            )

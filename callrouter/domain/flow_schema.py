@@ -32,7 +32,15 @@ def _node(kind: str, required: list[str], properties: dict) -> dict:
 
 
 NODE_TYPES = (
-    "say", "menu", "branch", "hours", "phone", "question", "record", "outcome", "transfer",
+    "say",
+    "menu",
+    "branch",
+    "hours",
+    "phone",
+    "question",
+    "record",
+    "outcome",
+    "transfer",
 )
 SKILLS = ("domestic_abuse", "lado", "exploitation")  # callrouter.domain.vocabulary.Skill
 

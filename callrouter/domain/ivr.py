@@ -146,8 +146,9 @@ class Engine:
             return self.begin(view)
         return self._ask(view.node, view.phase, view, dict(view.answers), list(speech or []))
 
-    def transfer_to_operator(self, view: CallView, speech: list[str],
-                             reason: Literal["failures", "asked"] = "failures") -> Turn:
+    def transfer_to_operator(
+        self, view: CallView, speech: list[str], reason: Literal["failures", "asked"] = "failures"
+    ) -> Turn:
         """Put the caller through to the flow's advisors."""
         team = self.flow.operator_team
         return Turn(
@@ -159,8 +160,9 @@ class Engine:
             transfer=Transfer(team, self.flow.team_number(team), reason),
         )
 
-    def reach_person(self, view: CallView, speech: list[str],
-                     reason: Literal["failures", "asked"] = "failures") -> Turn:
+    def reach_person(
+        self, view: CallView, speech: list[str], reason: Literal["failures", "asked"] = "failures"
+    ) -> Turn:
         """Send a caller who needs a person to the advisors; when shut, to the message path.
 
         A flow without a message path always goes to the advisors, as before hours existed.
@@ -173,11 +175,17 @@ class Engine:
         if view.node in self.flow.message_nodes:
             if reason == "asked":
                 return self.ask_again(view)
-            return Turn(view.node, view.phase, view.failures, answers,
-                        [*speech, self.flow.text("closed_goodbye")])
+            return Turn(
+                view.node,
+                view.phase,
+                view.failures,
+                answers,
+                [*speech, self.flow.text("closed_goodbye")],
+            )
         closed_view = replace(view, failures=0)
-        return self._enter(self.flow.message_path, closed_view, answers,
-                           [*speech, self.flow.text("closed")])
+        return self._enter(
+            self.flow.message_path, closed_view, answers, [*speech, self.flow.text("closed")]
+        )
 
     def is_open(self, view: CallView) -> bool:
         """Say whether the office is open at the call's time (no time given counts as open)."""
@@ -202,8 +210,14 @@ class Engine:
                 if node.get("say"):
                     speech.append(node["say"])
                 number = self.flow.team_number(node["team"])
-                return Turn(node_id, None, 0, answers, speech,
-                            transfer=Transfer(node["team"], number, "menu"))
+                return Turn(
+                    node_id,
+                    None,
+                    0,
+                    answers,
+                    speech,
+                    transfer=Transfer(node["team"], number, "menu"),
+                )
             else:
                 return self._ask(node_id, self._first_phase(node, view), view, answers, speech)
         raise FlowError(f"node {node_id!r}: say, branch and hours nodes loop without asking")
@@ -215,8 +229,9 @@ class Engine:
             return "offer"
         return "enter"
 
-    def _ask(self, node_id: str, phase: str | None, view: CallView, answers: dict,
-             speech: list[str]) -> Turn:
+    def _ask(
+        self, node_id: str, phase: str | None, view: CallView, answers: dict, speech: list[str]
+    ) -> Turn:
         node = self.flow.nodes[node_id]
         ask = getattr(self, f"_ask_{node['type']}")(node_id, node, phase, view)
         return Turn(node_id, phase, view.failures, answers, speech, ask=ask)
@@ -262,8 +277,14 @@ class Engine:
         return Ask(node_id, "speech", node["prompt"], timeout_seconds=4)
 
     def _ask_record(self, node_id, node, phase, view) -> Ask:
-        return Ask(node_id, "record", node["prompt"], finish_on_key="#", timeout_seconds=5,
-                   max_seconds=node.get("max_seconds", 120))
+        return Ask(
+            node_id,
+            "record",
+            node["prompt"],
+            finish_on_key="#",
+            timeout_seconds=5,
+            max_seconds=node.get("max_seconds", 120),
+        )
 
     # -- replies -----------------------------------------------------------------------------
 

@@ -6,7 +6,9 @@ import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberType
 
 # Twilio's forms of a withheld caller id.
-WITHHELD_CALLER_IDS = frozenset({"", "anonymous", "restricted", "unknown", "+266696687", "266696687"})
+WITHHELD_CALLER_IDS = frozenset(
+    {"", "anonymous", "restricted", "unknown", "+266696687", "266696687"}
+)
 
 CALLABLE_TYPES = frozenset(
     {

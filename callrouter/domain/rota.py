@@ -134,8 +134,11 @@ class Rota:
         day = first_day
         while day <= last_day:
             for pattern in self.patterns:
-                if (pattern.occurs_on(day) and (pattern.staff_ref, day) not in days_off
-                        and not self._shut_for_bank_holiday(pattern, day)):
+                if (
+                    pattern.occurs_on(day)
+                    and (pattern.staff_ref, day) not in days_off
+                    and not self._shut_for_bank_holiday(pattern, day)
+                ):
                     shift = pattern.shift_starting_on(day)
                     if shift.ends_at > start_utc and shift.starts_at < end_utc:
                         shifts.append(shift)
@@ -143,8 +146,9 @@ class Rota:
         shifts.sort(key=lambda s: (s.starts_at, s.staff_ref, s.ends_at))
         return shifts
 
-    def bank_holidays_left_out(self, start_utc: datetime,
-                               end_utc: datetime) -> list[tuple[date, str, tuple[str, ...]]]:
+    def bank_holidays_left_out(
+        self, start_utc: datetime, end_utc: datetime
+    ) -> list[tuple[date, str, tuple[str, ...]]]:
         """List each bank holiday in the window on which weekly rows gave no shift: the date,
         the holiday's name and the staff_refs left off (not those written in by date), for the
         rota manager to check."""
@@ -153,11 +157,17 @@ class Rota:
         left_out: list[tuple[date, str, tuple[str, ...]]] = []
         day = first_day
         while day <= last_day:
-            written_in = {p.staff_ref for p in self.patterns
-                          if p.on_date == day and p.occurs_on(day)}
-            refs = sorted({p.staff_ref for p in self.patterns
-                           if p.occurs_on(day) and self._shut_for_bank_holiday(p, day)}
-                          - written_in)
+            written_in = {
+                p.staff_ref for p in self.patterns if p.on_date == day and p.occurs_on(day)
+            }
+            refs = sorted(
+                {
+                    p.staff_ref
+                    for p in self.patterns
+                    if p.occurs_on(day) and self._shut_for_bank_holiday(p, day)
+                }
+                - written_in
+            )
             if refs:
                 left_out.append((day, bank_holiday_name(day) or "bank holiday", tuple(refs)))
             day += timedelta(days=1)
@@ -166,12 +176,15 @@ class Rota:
     def open_every_day(self) -> Rota:
         """Return this rota with its weekly rows running on bank holidays too: the demo team,
         there whatever day someone tries the system, or a front door whose flows open then."""
-        return replace(self, patterns=tuple(
-            replace(pattern, every_day_of_the_year=True) for pattern in self.patterns))
+        return replace(
+            self,
+            patterns=tuple(
+                replace(pattern, every_day_of_the_year=True) for pattern in self.patterns
+            ),
+        )
 
     def _shut_for_bank_holiday(self, pattern: ShiftPattern, day: date) -> bool:
-        if (pattern.weekday is None or pattern.every_day_of_the_year
-                or not is_bank_holiday(day)):
+        if pattern.weekday is None or pattern.every_day_of_the_year or not is_bank_holiday(day):
             return False
         return self._roles[pattern.staff_ref] is not Role.EDT_SOCIAL_WORKER
 
@@ -213,8 +226,9 @@ def local_span(day: date, start_minute: int, end_minute: int) -> tuple[datetime,
     return _local_to_utc(day, start_minute), _local_to_utc(day, end_minute)
 
 
-def uncovered(shifts: Iterable[Shift], starts_at: datetime,
-              ends_at: datetime) -> list[tuple[datetime, datetime]]:
+def uncovered(
+    shifts: Iterable[Shift], starts_at: datetime, ends_at: datetime
+) -> list[tuple[datetime, datetime]]:
     """List the stretches between two instants with nobody at all on shift."""
     gaps = []
     covered_until = starts_at
@@ -251,8 +265,11 @@ def _join(shifts: Iterable[Shift], *, back_to_back: bool) -> list[Shift]:
         own.sort(key=lambda s: s.starts_at)
         current = own[0]
         for shift in own[1:]:
-            joins = (shift.starts_at <= current.ends_at if back_to_back
-                     else shift.starts_at < current.ends_at)
+            joins = (
+                shift.starts_at <= current.ends_at
+                if back_to_back
+                else shift.starts_at < current.ends_at
+            )
             if joins:
                 current = Shift(ref, current.starts_at, max(current.ends_at, shift.ends_at))
             else:

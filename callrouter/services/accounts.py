@@ -33,8 +33,14 @@ def normalise_email(email: str) -> str:
 
 
 def create_user(
-    session: Session, email: str, password: str, name: str, role: str,
-    now: datetime, staff_ref: str | None = None, created_by: int | None = None,
+    session: Session,
+    email: str,
+    password: str,
+    name: str,
+    role: str,
+    now: datetime,
+    staff_ref: str | None = None,
+    created_by: int | None = None,
 ) -> User:
     """Add a console user after checking the email, role and password; the caller commits."""
     email = normalise_email(email)
@@ -50,8 +56,15 @@ def create_user(
         raise AccountError(f"The password must be at least {MIN_PASSWORD_LENGTH} characters")
     if session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
         raise AccountError("There is already a user with that email address")
-    user = User(email=email, name=name.strip(), role=role, password_hash=hash_password(password),
-                staff_ref=(staff_ref or "").strip() or None, active=True, created_at=now)
+    user = User(
+        email=email,
+        name=name.strip(),
+        role=role,
+        password_hash=hash_password(password),
+        staff_ref=(staff_ref or "").strip() or None,
+        active=True,
+        created_at=now,
+    )
     session.add(user)
     session.flush()
     audit.record(session, created_by, "user_created", now, user=user.id, role=str(role))
@@ -65,8 +78,9 @@ def authenticate(uow: UnitOfWork, email: str, password: str, now: datetime) -> U
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
-        audit.record(uow.session, user.id if user else None, "sign_in_failed", now,
-                     email=email[:320])
+        audit.record(
+            uow.session, user.id if user else None, "sign_in_failed", now, email=email[:320]
+        )
         uow.commit()
         return None
     if user is None or not user.active:

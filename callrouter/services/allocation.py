@@ -51,8 +51,9 @@ DEFAULT_RULES = PRODUCTION_RULES
 LOOK_BACK = timedelta(days=3)
 
 
-def allocate_pending(uow: UnitOfWork, now: datetime,
-                     rules: AllocationRules = DEFAULT_RULES) -> list[Assignment]:
+def allocate_pending(
+    uow: UnitOfWork, now: datetime, rules: AllocationRules = DEFAULT_RULES
+) -> list[Assignment]:
     """Give every unallocated task that someone can take to the right person; commit once."""
     _take_allocator_lock(uow, now)
     tasks = _unallocated_rows(uow)
@@ -73,8 +74,12 @@ def allocate_pending(uow: UnitOfWork, now: datetime,
     return made
 
 
-def waiting_reasons(uow: UnitOfWork, now: datetime, rules: AllocationRules = DEFAULT_RULES,
-                    task_ids: Iterable[int] | None = None) -> dict[int, str]:
+def waiting_reasons(
+    uow: UnitOfWork,
+    now: datetime,
+    rules: AllocationRules = DEFAULT_RULES,
+    task_ids: Iterable[int] | None = None,
+) -> dict[int, str]:
     """Say, for each unallocated task (or those of task_ids), why nobody on shift can be
     given it now."""
     tasks = _unallocated_rows(uow, task_ids)
@@ -85,10 +90,15 @@ def waiting_reasons(uow: UnitOfWork, now: datetime, rules: AllocationRules = DEF
     reasons = {}
     for task, open_task in zip(tasks, open_tasks, strict=True):
         unplaced = explain_unplaced(
-            open_task, candidates, now,
-            capacity_per_person=rules.capacity_per_person, lead_time=rules.lead_time,
-            allow_overrun=rules.allow_overrun, stand_ins=rules.stand_ins,
-            stand_in_within=rules.stand_in_within, out_of_hours_cover=rules.out_of_hours_cover,
+            open_task,
+            candidates,
+            now,
+            capacity_per_person=rules.capacity_per_person,
+            lead_time=rules.lead_time,
+            allow_overrun=rules.allow_overrun,
+            stand_ins=rules.stand_ins,
+            stand_in_within=rules.stand_in_within,
+            out_of_hours_cover=rules.out_of_hours_cover,
         )
         # None: someone could take it, and the next allocation (within a minute) will.
         reasons[task.id] = unplaced.message if unplaced else "about to be given out"
@@ -109,13 +119,17 @@ def _claim(uow: UnitOfWork, plan: list[Assignment], now: datetime) -> list[Assig
     if not plan:
         return []
     holder = {int(a.task_id): int(a.staff_id) for a in plan}
-    claimed = uow.session.execute(
-        update(Task)
-        .where(Task.id.in_(holder), Task.status == "unallocated")
-        .values(status="allocated", assignee_id=case(holder, value=Task.id), allocated_at=now)
-        .returning(Task.id)
-        .execution_options(synchronize_session=False)
-    ).scalars().all()
+    claimed = (
+        uow.session.execute(
+            update(Task)
+            .where(Task.id.in_(holder), Task.status == "unallocated")
+            .values(status="allocated", assignee_id=case(holder, value=Task.id), allocated_at=now)
+            .returning(Task.id)
+            .execution_options(synchronize_session=False)
+        )
+        .scalars()
+        .all()
+    )
     taken = set(claimed)
     return [a for a in plan if int(a.task_id) in taken]
 
@@ -129,23 +143,29 @@ def claim_for(uow: UnitOfWork, task_id: int, staff_id: int, now: datetime) -> bo
     return bool(_claim(uow, [Assignment(str(task_id), str(staff_id))], now))
 
 
-def allocate_task(uow: UnitOfWork, task_id: int, now: datetime,
-                  rules: AllocationRules = DEFAULT_RULES) -> int | None:
+def allocate_task(
+    uow: UnitOfWork, task_id: int, now: datetime, rules: AllocationRules = DEFAULT_RULES
+) -> int | None:
     """Run the allocator for the whole pool and say who now holds this task, if anyone."""
     allocate_pending(uow, now, rules)
     return uow.session.scalar(select(Task.assignee_id).where(Task.id == task_id))
 
 
-def release_unreachable_holders(uow: UnitOfWork, now: datetime,
-                                rules: AllocationRules = DEFAULT_RULES) -> list[int]:
+def release_unreachable_holders(
+    uow: UnitOfWork, now: datetime, rules: AllocationRules = DEFAULT_RULES
+) -> list[int]:
     """Take back held tasks whose holder signed off, went away or cannot fit the call in."""
     _take_allocator_lock(uow, now)
     session = uow.session
     # A call in progress keeps its task; a lock left by a page shut mid-call does not.
-    dialling = set(session.scalars(
-        select(DialLock.task_id).where(DialLock.kept_at > now - DIAL_LOCK_STALE_AFTER,
-                                       DialLock.since > now - DIAL_LOCK_LONGEST_CALL)
-    ))
+    dialling = set(
+        session.scalars(
+            select(DialLock.task_id).where(
+                DialLock.kept_at > now - DIAL_LOCK_STALE_AFTER,
+                DialLock.since > now - DIAL_LOCK_LONGEST_CALL,
+            )
+        )
+    )
     held = session.scalars(
         select(Task).where(Task.status == "allocated", Task.assignee_id.is_not(None))
     ).all()
@@ -156,15 +176,24 @@ def release_unreachable_holders(uow: UnitOfWork, now: datetime,
         return []
     candidates = everyone_as_candidates(uow, now, willing=KEEPS_HELD_WORK)
     releases = reallocation_needed(
-        [_open_task(task, rules) for task in held], candidates, now,
+        [_open_task(task, rules) for task in held],
+        candidates,
+        now,
         allow_overrun=rules.allow_overrun,
     )
     releases += _no_longer_fitting(uow, held, {release.task_id for release in releases}, rules)
     # Someone marked off is not available, which the policy calls away: say what it was.
-    marked_off = set(session.scalars(
-        select(Staff.id).where(Staff.availability == "off",
-                               Staff.id.in_({int(r.staff_id) for r in releases}))
-    )) if releases else set()
+    marked_off = (
+        set(
+            session.scalars(
+                select(Staff.id).where(
+                    Staff.availability == "off", Staff.id.in_({int(r.staff_id) for r in releases})
+                )
+            )
+        )
+        if releases
+        else set()
+    )
     released = []
     for release in releases:
         task_id, holder_id = int(release.task_id), int(release.staff_id)
@@ -182,10 +211,16 @@ def release_unreachable_holders(uow: UnitOfWork, now: datetime,
         ).scalar_one_or_none()
         if taken_back is None:
             continue
-        session.add(TaskReallocation(
-            task_id=task_id, from_staff_id=holder_id, to_staff_id=None,
-            reason=RELEASE_WORDS[reason], user_id=None, created_at=now,
-        ))
+        session.add(
+            TaskReallocation(
+                task_id=task_id,
+                from_staff_id=holder_id,
+                to_staff_id=None,
+                reason=RELEASE_WORDS[reason],
+                user_id=None,
+                created_at=now,
+            )
+        )
         uow.enqueue_after_commit("allocate_task", task_id)
         log.info("task %s released from staff %s: %s", task_id, holder_id, reason)
         released.append(task_id)
@@ -195,13 +230,18 @@ def release_unreachable_holders(uow: UnitOfWork, now: datetime,
     return released
 
 
-def _no_longer_fitting(uow: UnitOfWork, held: list[Task], releasing: set[str],
-                       rules: AllocationRules) -> list[Release]:
+def _no_longer_fitting(
+    uow: UnitOfWork, held: list[Task], releasing: set[str], rules: AllocationRules
+) -> list[Release]:
     """Held tasks whose holder's role or skills no longer let them make it: a rota manager
     corrected the role or took a skill off. The policy reads only time and presence, and
     the holder would otherwise keep a call-back they are not qualified for until they notice."""
-    holders = {staff.id: staff for staff in uow.session.scalars(
-        select(Staff).where(Staff.id.in_({task.assignee_id for task in held})))}
+    holders = {
+        staff.id: staff
+        for staff in uow.session.scalars(
+            select(Staff).where(Staff.id.in_({task.assignee_id for task in held}))
+        )
+    }
     return [
         Release(str(task.id), str(task.assignee_id), ReleaseReason.NO_LONGER_FITS)
         for task in held
@@ -224,20 +264,28 @@ def _reached(uow: UnitOfWork) -> set[int]:
     return {task_id for task_id, outcome in latest.items() if outcome == "reached"}
 
 
-TASK_COLUMNS = (Task.id, Task.role, Task.level, Task.skill, Task.due_at, Task.created_at,
-                Task.assignee_id, Task.out_of_hours_cover)
+TASK_COLUMNS = (
+    Task.id,
+    Task.role,
+    Task.level,
+    Task.skill,
+    Task.due_at,
+    Task.created_at,
+    Task.assignee_id,
+    Task.out_of_hours_cover,
+)
 
 RELEASE_WORDS = {
     ReleaseReason.SIGNED_OFF: "released automatically: the holder signed off",
     ReleaseReason.AWAY: "released automatically: the holder is away",
     ReleaseReason.SHIFT_ENDING: "released automatically: the holder's shift ends too soon",
-    ReleaseReason.NO_LONGER_FITS: ("released automatically: the holder's role or skills no "
-                                   "longer fit it"),
+    ReleaseReason.NO_LONGER_FITS: (
+        "released automatically: the holder's role or skills no longer fit it"
+    ),
 }
 
 
-def set_availability(uow: UnitOfWork, staff_id: int, availability: str,
-                     now: datetime) -> list[int]:
+def set_availability(uow: UnitOfWork, staff_id: int, availability: str, now: datetime) -> list[int]:
     """Mark someone available, busy, away or off; return the call-backs taken back from them.
 
     The rota's shifts are left as they are, so a mistaken "off" is undone by marking them
@@ -257,9 +305,11 @@ def set_availability(uow: UnitOfWork, staff_id: int, availability: str,
         staff.availability_until = datetime.combine(
             began + timedelta(days=1), time(0), tzinfo=LONDON
         ).astimezone(UTC)
-    held = set(uow.session.scalars(
-        select(Task.id).where(Task.assignee_id == staff_id, Task.status == "allocated")
-    ))
+    held = set(
+        uow.session.scalars(
+            select(Task.id).where(Task.assignee_id == staff_id, Task.status == "allocated")
+        )
+    )
     uow.commit()
     return [task_id for task_id in release_unreachable_holders(uow, now) if task_id in held]
 
@@ -275,13 +325,13 @@ def presence_now(uow: UnitOfWork, staff: Staff, now: datetime) -> str | None:
     return presences_now(uow, [staff], now)[staff.id]
 
 
-def presences_now(uow: UnitOfWork, people: Iterable[Staff],
-                  now: datetime) -> dict[int, str | None]:
+def presences_now(uow: UnitOfWork, people: Iterable[Staff], now: datetime) -> dict[int, str | None]:
     """presence_now for several people, by staff id, with one read of the shifts."""
     stretches = _continuous_shifts(uow, now)
     return {
         person.id: availability_now(person, stretches[person.id][0], now)
-        if person.id in stretches else None
+        if person.id in stretches
+        else None
         for person in people
     }
 
@@ -294,8 +344,9 @@ def on_duty_candidates(uow: UnitOfWork, now: datetime) -> list[Candidate]:
     return [c for c in everyone_as_candidates(uow, now) if c.available]
 
 
-def everyone_as_candidates(uow: UnitOfWork, now: datetime,
-                           willing: tuple[str, ...] = ("available",)) -> list[Candidate]:
+def everyone_as_candidates(
+    uow: UnitOfWork, now: datetime, willing: tuple[str, ...] = ("available",)
+) -> list[Candidate]:
     """Return every member of staff as the policy sees them; off shift ends 'now'."""
     session = uow.session
     stretches = _continuous_shifts(uow, now)
@@ -304,24 +355,28 @@ def everyone_as_candidates(uow: UnitOfWork, now: datetime,
     loads = dict(
         session.execute(
             select(Task.assignee_id, func.count(Task.id))
-            .where(Task.status == "allocated",
-                   or_(Task.next_attempt_at.is_(None), Task.next_attempt_at <= now))
+            .where(
+                Task.status == "allocated",
+                or_(Task.next_attempt_at.is_(None), Task.next_attempt_at <= now),
+            )
             .group_by(Task.assignee_id)
         ).all()
     )
     candidates = []
     for staff in session.scalars(select(Staff)):
         stretch = stretches.get(staff.id)
-        candidates.append(Candidate(
-            id=str(staff.id),
-            role=Role(staff.role),
-            skills=_skills_of(staff),
-            shift_ends_at=stretch[1] if stretch else now,
-            open_task_count=loads.get(staff.id, 0),
-            available=stretch is not None
-            and availability_now(staff, stretch[0], now) in willing,
-            taken_this_shift=taken.get(staff.id, 0),
-        ))
+        candidates.append(
+            Candidate(
+                id=str(staff.id),
+                role=Role(staff.role),
+                skills=_skills_of(staff),
+                shift_ends_at=stretch[1] if stretch else now,
+                open_task_count=loads.get(staff.id, 0),
+                available=stretch is not None
+                and availability_now(staff, stretch[0], now) in willing,
+                taken_this_shift=taken.get(staff.id, 0),
+            )
+        )
     return candidates
 
 
@@ -339,8 +394,9 @@ def could_take(staff: Staff, task: Task, rules: AllocationRules = DEFAULT_RULES)
     """Say whether this person's role and skills let them make this call-back at all: as its
     role (with its skill), standing in, or covering it for the EDT, as the allocator reads them."""
     person = _Person(Role(staff.role), _skills_of(staff))
-    return could_ever_take(person, _open_task(task, rules), rules.stand_ins,
-                           rules.out_of_hours_cover)
+    return could_ever_take(
+        person, _open_task(task, rules), rules.stand_ins, rules.out_of_hours_cover
+    )
 
 
 def availability_now(staff: Staff, stretch_began: datetime | None, now: datetime) -> str:
@@ -367,14 +423,16 @@ def current_availability(uow: UnitOfWork, people: list[Staff], now: datetime) ->
     stretches = _continuous_shifts(uow, now)
     # Off shift, read it as a shift starting now would.
     return {
-        staff.id: availability_now(staff, stretches[staff.id][0] if staff.id in stretches
-                                   else now, now)
+        staff.id: availability_now(
+            staff, stretches[staff.id][0] if staff.id in stretches else now, now
+        )
         for staff in people
     }
 
 
-def _taken_this_shift(uow: UnitOfWork,
-                      stretches: dict[int, tuple[datetime, datetime]]) -> dict[int, int]:
+def _taken_this_shift(
+    uow: UnitOfWork, stretches: dict[int, tuple[datetime, datetime]]
+) -> dict[int, int]:
     """Count the call-backs given to each person on shift since their current shift began."""
     if not stretches:
         return {}
@@ -424,8 +482,9 @@ def _minutes_by_level(rules: AllocationRules, levels) -> dict[str | None, float]
     return {level: rules.minutes_for(level) for level in levels}
 
 
-def _open_task(task, rules: AllocationRules,
-               minutes: dict[str | None, float] | None = None) -> OpenTask:
+def _open_task(
+    task, rules: AllocationRules, minutes: dict[str | None, float] | None = None
+) -> OpenTask:
     """Describe a task (an ORM object or a row of TASK_COLUMNS) as the policy sees it."""
     skills = frozenset({SKILLS[task.skill]}) if task.skill in SKILLS else NO_SKILLS
     return OpenTask(
@@ -440,16 +499,22 @@ def _open_task(task, rules: AllocationRules,
     )
 
 
-def _plan(uow: UnitOfWork, tasks: list[OpenTask], candidates: list[Candidate], now: datetime,
-          rules: AllocationRules) -> list[Assignment]:
+def _plan(
+    uow: UnitOfWork,
+    tasks: list[OpenTask],
+    candidates: list[Candidate],
+    now: datetime,
+    rules: AllocationRules,
+) -> list[Assignment]:
     """Plan the pool, keeping a task away from whoever just handed it back."""
     return plan_assignments(
         _with_hand_backs(uow, tasks, now, rules), candidates, now, **rules.planning_options()
     )
 
 
-def _with_hand_backs(uow: UnitOfWork, tasks: list[OpenTask], now: datetime,
-                     rules: AllocationRules) -> list[OpenTask]:
+def _with_hand_backs(
+    uow: UnitOfWork, tasks: list[OpenTask], now: datetime, rules: AllocationRules
+) -> list[OpenTask]:
     """Mark each task with who handed it back within the cooldown, for the policy to skip."""
     excluded = _recent_hand_backs(uow, now - rules.hand_back_cooldown)
     return [

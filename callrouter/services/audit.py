@@ -22,8 +22,12 @@ def record(
 ) -> AuditEvent:
     """Add an audit event to the session; the service that called this commits it."""
     event = AuditEvent(
-        user_id=user_id, action=action, contact_id=contact_id, task_id=task_id,
-        detail=detail, created_at=now,
+        user_id=user_id,
+        action=action,
+        contact_id=contact_id,
+        task_id=task_id,
+        detail=detail,
+        created_at=now,
     )
     session.add(event)
     return event

@@ -154,8 +154,11 @@ class CallService:
 
     def close_stale(self, older_than: datetime) -> list[int]:
         """Close calls whose end Twilio never told us about, so none stays open for ever."""
-        stale = (Contact.status == "in_progress", Contact.channel == "phone",
-                 Contact.updated_at < older_than)
+        stale = (
+            Contact.status == "in_progress",
+            Contact.channel == "phone",
+            Contact.updated_at < older_than,
+        )
 
         def close(uow: UnitOfWork, contact: Contact) -> None:
             contact.call_status = contact.call_status or "lost"
@@ -165,17 +168,27 @@ class CallService:
 
     def settle_transfers(self, older_than: datetime) -> list[int]:
         """Treat a transfer whose Dial report never came as unanswered, so nothing is lost."""
-        unreported = (Contact.status == "closed", Contact.outcome.is_(None),
-                      Contact.redirected_to.is_not(None), Contact.closed_at < older_than)
+        unreported = (
+            Contact.status == "closed",
+            Contact.outcome.is_(None),
+            Contact.redirected_to.is_not(None),
+            Contact.closed_at < older_than,
+        )
 
         def settle(uow: UnitOfWork, contact: Contact) -> None:
-            outcomes.close_unfinished(uow, contact, self._flow_of(contact),
-                                      usable_caller_id(contact.from_number), self._clock())
+            outcomes.close_unfinished(
+                uow,
+                contact,
+                self._flow_of(contact),
+                usable_caller_id(contact.from_number),
+                self._clock(),
+            )
 
         return self._each_contact(unreported, settle, "settle an unreported transfer")
 
-    def _each_contact(self, conditions: tuple, work: Callable[[UnitOfWork, Contact], None],
-                      doing: str) -> list[int]:
+    def _each_contact(
+        self, conditions: tuple, work: Callable[[UnitOfWork, Contact], None], doing: str
+    ) -> list[int]:
         # One transaction per contact: a contact that cannot be handled is logged and left for
         # the next sweep, and never holds up the others. Each is first claimed by an update
         # that repeats the conditions, so two sweeps at once (or a late webhook) handle it once.
@@ -185,9 +198,12 @@ class CallService:
         for contact_id in contact_ids:
             try:
                 with self.unit_of_work() as uow:
-                    claim = (update(Contact).where(Contact.id == contact_id, *conditions)
-                             .values(updated_at=Contact.updated_at)
-                             .execution_options(synchronize_session=False))
+                    claim = (
+                        update(Contact)
+                        .where(Contact.id == contact_id, *conditions)
+                        .values(updated_at=Contact.updated_at)
+                        .execution_options(synchronize_session=False)
+                    )
                     if uow.session.execute(claim).rowcount != 1:
                         continue  # handled meanwhile
                     work(uow, uow.session.get(Contact, contact_id))
@@ -204,8 +220,9 @@ class CallService:
         # to settle_transfers), so a caller the team spoke to is not owed a call-back too.
         if contact.redirected_to is None or contact.outcome is not None:
             flow = self._flow_of(contact)
-            outcomes.close_unfinished(uow, contact, flow, usable_caller_id(contact.from_number),
-                                      now)
+            outcomes.close_unfinished(
+                uow, contact, flow, usable_caller_id(contact.from_number), now
+            )
         contact.status = "closed"
         contact.closed_at = now
         contact.updated_at = now
@@ -214,12 +231,12 @@ class CallService:
 
     def _flow_of(self, contact: Contact) -> Flow:
         if contact.flow_name not in self.flows.flows:
-            log.warning("contact %s: its flow has gone; going on with the default flow",
-                        contact.id)
+            log.warning("contact %s: its flow has gone; going on with the default flow", contact.id)
         return self.flows.get_or_default(contact.flow_name)
 
-    def _once(self, call_sid: str, turn: int, act: Callable[[UnitOfWork], Spoken],
-              render: Render) -> str:
+    def _once(
+        self, call_sid: str, turn: int, act: Callable[[UnitOfWork], Spoken], render: Render
+    ) -> str:
         """Run a turn at most once: a retried webhook gets the answer already given."""
         with self.unit_of_work() as uow:
             answered = self._answered(uow.session, call_sid, turn)
@@ -250,13 +267,19 @@ class CallService:
     def _contact(uow: UnitOfWork, call_sid: str) -> Contact | None:
         return uow.session.scalar(select(Contact).where(Contact.call_sid == call_sid))
 
-    def _new_contact(self, uow: UnitOfWork, call_sid: str, caller: str | None,
-                     called: str | None) -> Contact:
+    def _new_contact(
+        self, uow: UnitOfWork, call_sid: str, caller: str | None, called: str | None
+    ) -> Contact:
         now = self._clock()
         flow = self.flows.for_number(called)
         contact = outcomes.open_contact(
-            uow, flow, "phone", now, call_sid=call_sid,
-            from_number=None if is_withheld(caller) else caller, to_number=called,
+            uow,
+            flow,
+            "phone",
+            now,
+            call_sid=call_sid,
+            from_number=None if is_withheld(caller) else caller,
+            to_number=called,
             caller_id_withheld=is_withheld(caller),
         )
         log.info("contact %s started for call in flow %s", contact.id, flow.name)

@@ -41,13 +41,16 @@ class TeamEntry:
 
 def calls_now(session: Session) -> list[Contact]:
     """Return phone contacts still in progress, oldest first, with what the IVR has so far."""
-    return list(session.scalars(
-        select(Contact).where(Contact.status == "in_progress").order_by(Contact.created_at)
-    ))
+    return list(
+        session.scalars(
+            select(Contact).where(Contact.status == "in_progress").order_by(Contact.created_at)
+        )
+    )
 
 
-def caller_history(session: Session, number: str | None, child_name: str | None,
-                   exclude_id: int | None = None) -> list[Contact]:
+def caller_history(
+    session: Session, number: str | None, child_name: str | None, exclude_id: int | None = None
+) -> list[Contact]:
     """Return earlier contacts from this number, or about a child of this name, newest first."""
     conditions = []
     if number:
@@ -55,15 +58,21 @@ def caller_history(session: Session, number: str | None, child_name: str | None,
             e164 = parse_callable_uk_number(number)
         except InvalidNumber:
             e164 = number.strip()
-        conditions += [Contact.from_number == e164,
-                       Contact.answers["callback_number"].as_string() == e164]
+        conditions += [
+            Contact.from_number == e164,
+            Contact.answers["callback_number"].as_string() == e164,
+        ]
     child = " ".join((child_name or "").split()).lower()
     if child:
         conditions.append(func.lower(Contact.answers["child_name"].as_string()) == child)
     if not conditions:
         return []
-    query = (select(Contact).where(or_(*conditions))
-             .order_by(Contact.created_at.desc(), Contact.id.desc()).limit(HISTORY_LIMIT))
+    query = (
+        select(Contact)
+        .where(or_(*conditions))
+        .order_by(Contact.created_at.desc(), Contact.id.desc())
+        .limit(HISTORY_LIMIT)
+    )
     if exclude_id is not None:
         query = query.where(Contact.id != exclude_id)
     return list(session.scalars(query))
@@ -74,7 +83,10 @@ def take_call(uow: UnitOfWork, flow: Flow, walk: Walk, user_id: int, now: dateti
     if not walk.complete:
         raise ValueError("the form has errors or does not reach an outcome")
     contact = outcomes.open_contact(
-        uow, flow, "console", now,
+        uow,
+        flow,
+        "console",
+        now,
         from_number=walk.answers.get("callback_number"),
         to_number=flow.numbers[0] if flow.numbers else None,
         answers=walk.answers,
@@ -88,19 +100,30 @@ def take_call(uow: UnitOfWork, flow: Flow, walk: Walk, user_id: int, now: dateti
         contact.outcome = Outcome.REDIRECTED
         contact.redirected_to = walk.transfer_team
         transfer_number = flow.team_number(walk.transfer_team)
-        script = (f"Put the caller through to {flow.teams[walk.transfer_team]['name']} "
-                  f"on {transfer_number}.")
+        script = (
+            f"Put the caller through to {flow.teams[walk.transfer_team]['name']} "
+            f"on {transfer_number}."
+        )
     contact.status = "closed"
     contact.closed_at = now
-    audit.record(uow.session, user_id, "contact_created", now, contact_id=contact.id,
-                 outcome=contact.outcome, channel="console")
+    audit.record(
+        uow.session,
+        user_id,
+        "contact_created",
+        now,
+        contact_id=contact.id,
+        outcome=contact.outcome,
+        channel="console",
+    )
     uow.commit()
-    return Taken(contact.id, contact.reference, contact.outcome, script,
-                 walk.transfer_team, transfer_number)
+    return Taken(
+        contact.id, contact.reference, contact.outcome, script, walk.transfer_team, transfer_number
+    )
 
 
-def view_contact(uow: UnitOfWork, contact_id: int, user_id: int, now: datetime,
-                 why: str) -> Contact | None:
+def view_contact(
+    uow: UnitOfWork, contact_id: int, user_id: int, now: datetime, why: str
+) -> Contact | None:
     """Load a contact for display and write that this user saw it."""
     contact = uow.session.get(Contact, contact_id)
     if contact is None:
@@ -110,12 +133,14 @@ def view_contact(uow: UnitOfWork, contact_id: int, user_id: int, now: datetime,
     return contact
 
 
-def record_history_viewed(uow: UnitOfWork, contacts: list[Contact], user_id: int,
-                          now: datetime) -> None:
+def record_history_viewed(
+    uow: UnitOfWork, contacts: list[Contact], user_id: int, now: datetime
+) -> None:
     """Write that a user saw these contacts in a history list."""
     for contact in contacts:
-        audit.record(uow.session, user_id, "contact_viewed", now, contact_id=contact.id,
-                     via="history")
+        audit.record(
+            uow.session, user_id, "contact_viewed", now, contact_id=contact.id, via="history"
+        )
     uow.commit()
 
 

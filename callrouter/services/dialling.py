@@ -51,7 +51,8 @@ def current_lock(uow: UnitOfWork, number: str | None) -> DialLock | None:
     if not number:
         return None
     return uow.session.scalar(
-        select(DialLock).where(DialLock.callback_number == number)
+        select(DialLock)
+        .where(DialLock.callback_number == number)
         .execution_options(populate_existing=True)
     )
 
@@ -70,8 +71,9 @@ def holder_name(uow: UnitOfWork, lock: DialLock) -> str | None:
     return uow.session.scalar(select(Staff.name).where(Staff.id == lock.staff_id))
 
 
-def start_dialling(uow: UnitOfWork, task: Task, staff_id: int | None, now: datetime,
-                   user_id: int | None = None) -> DialLock:
+def start_dialling(
+    uow: UnitOfWork, task: Task, staff_id: int | None, now: datetime, user_id: int | None = None
+) -> DialLock:
     """Take the lock on the task's number for a person, or raise AlreadyDialling; commit.
 
     Re-entrant: the same person starting again (for this task, or another task for the same
@@ -86,8 +88,9 @@ def start_dialling(uow: UnitOfWork, task: Task, staff_id: int | None, now: datet
     for _ in range(_RACE_RETRIES):
         lock = current_lock(uow, number)
         if lock is None:
-            lock = DialLock(callback_number=number, task_id=task_id, staff_id=staff_id,
-                            since=now, kept_at=now)
+            lock = DialLock(
+                callback_number=number, task_id=task_id, staff_id=staff_id, since=now, kept_at=now
+            )
             uow.session.add(lock)
             try:
                 uow.session.flush()
@@ -102,8 +105,11 @@ def start_dialling(uow: UnitOfWork, task: Task, staff_id: int | None, now: datet
             # keeps it) first.
             taken = uow.session.execute(
                 update(DialLock)
-                .where(DialLock.id == lock.id, DialLock.kept_at == lock.kept_at,
-                       DialLock.task_id == lock.task_id)
+                .where(
+                    DialLock.id == lock.id,
+                    DialLock.kept_at == lock.kept_at,
+                    DialLock.task_id == lock.task_id,
+                )
                 .values(task_id=task_id, staff_id=staff_id, since=now, kept_at=now)
                 .execution_options(synchronize_session=False)
             ).rowcount
@@ -112,14 +118,22 @@ def start_dialling(uow: UnitOfWork, task: Task, staff_id: int | None, now: datet
                 continue
             previous = lock.staff_id
             uow.session.refresh(lock)
-            audit.record(uow.session, user_id, "dial_lock_taken_over", now,
-                         contact_id=contact_id, task_id=task_id, from_staff=previous)
+            audit.record(
+                uow.session,
+                user_id,
+                "dial_lock_taken_over",
+                now,
+                contact_id=contact_id,
+                task_id=task_id,
+                from_staff=previous,
+            )
         else:
             name, since = holder_name(uow, lock), lock.since
             uow.session.rollback()
             raise AlreadyDialling(name, since)
-        audit.record(uow.session, user_id, "dialling_started", now, contact_id=contact_id,
-                     task_id=task_id)
+        audit.record(
+            uow.session, user_id, "dialling_started", now, contact_id=contact_id, task_id=task_id
+        )
         uow.commit()
         return lock
     lock = current_lock(uow, number)
@@ -136,8 +150,11 @@ def keep_dialling(uow: UnitOfWork, task: Task, staff_id: int | None, now: dateti
         return False
     kept = uow.session.execute(
         update(DialLock)
-        .where(DialLock.callback_number == task.callback_number,
-               DialLock.task_id == task.id, DialLock.staff_id == staff_id)
+        .where(
+            DialLock.callback_number == task.callback_number,
+            DialLock.task_id == task.id,
+            DialLock.staff_id == staff_id,
+        )
         .values(kept_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -145,8 +162,7 @@ def keep_dialling(uow: UnitOfWork, task: Task, staff_id: int | None, now: dateti
     return kept == 1
 
 
-def someone_else_dialling(uow: UnitOfWork, task: Task, staff_id: int | None,
-                          now: datetime) -> None:
+def someone_else_dialling(uow: UnitOfWork, task: Task, staff_id: int | None, now: datetime) -> None:
     """Raise AlreadyDialling if someone other than this person is on a call to this caller.
 
     Recording an attempt or closing the task lets go of the lock, so only the person on the
@@ -160,6 +176,7 @@ def someone_else_dialling(uow: UnitOfWork, task: Task, staff_id: int | None,
 def stop_dialling(uow: UnitOfWork, task: Task) -> None:
     """Let go of the lock this task holds on its number; the caller's transaction commits."""
     uow.session.execute(
-        delete(DialLock).where(DialLock.task_id == task.id)
+        delete(DialLock)
+        .where(DialLock.task_id == task.id)
         .execution_options(synchronize_session="fetch")
     )

@@ -61,20 +61,24 @@ def schedule_deadline_checks(uow: UnitOfWork, task: Task) -> None:
 def warning_at(task: Task) -> datetime:
     """When managers are told a task is at risk: as stored when it was made, or, for a task
     made before that was stored, at a share of its clock time."""
-    return task.warn_at or warning_time(task.created_at, task.due_at, task.level,
-                                        urgent=bool(task.out_of_hours_cover))
+    return task.warn_at or warning_time(
+        task.created_at, task.due_at, task.level, urgent=bool(task.out_of_hours_cover)
+    )
 
 
-def check_deadlines(uow: UnitOfWork, now: datetime,
-                    task_ids: list[int] | None = None) -> list[Escalation]:
+def check_deadlines(
+    uow: UnitOfWork, now: datetime, task_ids: list[int] | None = None
+) -> list[Escalation]:
     """Record an at-risk warning or a breach for every open task that has reached one, and a
     breach for one closed after its deadline that has none (its check missed while the worker
     was down: a late call-back is recorded late, never not at all)."""
     open_tasks = select(Task).where(Task.status.in_(OPEN_STATUSES))
     breach_recorded = exists().where(Escalation.task_id == Task.id, Escalation.kind == "breach")
     closed_late = select(Task).where(
-        Task.closed_at >= now - CLOSED_LATE_LOOKBACK, Task.closed_at > Task.due_at,
-        Task.status.not_in(OPEN_STATUSES), ~breach_recorded,
+        Task.closed_at >= now - CLOSED_LATE_LOOKBACK,
+        Task.closed_at > Task.due_at,
+        Task.status.not_in(OPEN_STATUSES),
+        ~breach_recorded,
     )
     tasks = []
     for query in (open_tasks, closed_late):
@@ -89,9 +93,13 @@ def check_deadlines(uow: UnitOfWork, now: datetime,
             )
         )
     }
-    not_yet_warned = [task for task in tasks if task.status in OPEN_STATUSES
-                      and now < warning_at(task)
-                      and not {(task.id, "at_risk"), (task.id, "breach")} & already]
+    not_yet_warned = [
+        task
+        for task in tasks
+        if task.status in OPEN_STATUSES
+        and now < warning_at(task)
+        and not {(task.id, "at_risk"), (task.id, "breach")} & already
+    ]
     cover_ends = _cover_ends(uow, not_yet_warned, now)
     recipients = _Recipients(uow, now)
     raised = []
@@ -130,22 +138,33 @@ def _cover_ends(uow: UnitOfWork, tasks: Iterable[Task], now: datetime) -> dict[i
         return {}
     shifts = defaultdict(list)
     for staff_id, starts_at, ends_at in uow.session.execute(
-        select(Shift.staff_id, Shift.starts_at, Shift.ends_at)
-        .where(Shift.ends_at > now, Shift.starts_at < max(task.due_at for task in tasks))
+        select(Shift.staff_id, Shift.starts_at, Shift.ends_at).where(
+            Shift.ends_at > now, Shift.starts_at < max(task.due_at for task in tasks)
+        )
     ):
         shifts[staff_id].append((starts_at, ends_at))
     people = uow.session.scalars(select(Staff).where(Staff.id.in_(list(shifts)))).all()
-    at_work = {person.id: [(starts_at, ends_at) for starts_at, ends_at in shifts[person.id]
-                           if availability_now(person, starts_at, now) in KEEPS_HELD_WORK]
-               for person in people}
+    at_work = {
+        person.id: [
+            (starts_at, ends_at)
+            for starts_at, ends_at in shifts[person.id]
+            if availability_now(person, starts_at, now) in KEEPS_HELD_WORK
+        ]
+        for person in people
+    }
     cover_by_kind: dict[tuple, _Cover] = {}
     at_risk = {}
     for task in tasks:
         kind = (task.role, task.skill, bool(task.out_of_hours_cover))
         if kind not in cover_by_kind:
-            cover_by_kind[kind] = _Cover([shift for person in people
-                                          if could_take(person, task)
-                                          for shift in at_work[person.id]])
+            cover_by_kind[kind] = _Cover(
+                [
+                    shift
+                    for person in people
+                    if could_take(person, task)
+                    for shift in at_work[person.id]
+                ]
+            )
         covered_until = cover_by_kind[kind].until(task.due_at, now)
         if covered_until < task.due_at and now >= covered_until - COVER_WARNING_LEAD:
             at_risk[task.id] = covered_until
@@ -162,8 +181,9 @@ class _Cover:
         self._starts = [starts_at for starts_at, _ in shifts]
         self._latest_end: list[datetime] = []  # over the shifts up to each one, by start
         for _, ends_at in shifts:
-            self._latest_end.append(max(ends_at, self._latest_end[-1]) if self._latest_end
-                                    else ends_at)
+            self._latest_end.append(
+                max(ends_at, self._latest_end[-1]) if self._latest_end else ends_at
+            )
 
     def until(self, deadline: datetime, now: datetime) -> datetime:
         """Return the last moment before the deadline someone is on shift; now if nobody is."""
@@ -173,25 +193,50 @@ class _Cover:
         return max(now, min(self._latest_end[begun_before - 1], deadline))
 
 
-def _record(uow: UnitOfWork, task: Task, kind: str, told_id: int | None,
-            now: datetime, cover_ends_at: datetime | None = None) -> Escalation | None:
-    escalation = Escalation(task_id=task.id, kind=kind, task_due_at=task.due_at,
-                            manager_id=told_id, created_at=now, cover_ends_at=cover_ends_at)
+def _record(
+    uow: UnitOfWork,
+    task: Task,
+    kind: str,
+    told_id: int | None,
+    now: datetime,
+    cover_ends_at: datetime | None = None,
+) -> Escalation | None:
+    escalation = Escalation(
+        task_id=task.id,
+        kind=kind,
+        task_due_at=task.due_at,
+        manager_id=told_id,
+        created_at=now,
+        cover_ends_at=cover_ends_at,
+    )
     try:
         with uow.session.begin_nested():  # another sweep may record it at the same moment
             uow.session.add(escalation)
     except IntegrityError:
         return None
     if kind == "breach":
-        log.warning("task %s (%s) breached its deadline; escalated to staff %s",
-                    task.id, task.level, told_id or "all managers")
+        log.warning(
+            "task %s (%s) breached its deadline; escalated to staff %s",
+            task.id,
+            task.level,
+            told_id or "all managers",
+        )
     elif cover_ends_at is not None:
-        log.warning("task %s (%s) is at risk: nobody able to make it is on shift after %s "
-                    "before its deadline; staff %s told", task.id, task.level, cover_ends_at,
-                    told_id or "all managers")
+        log.warning(
+            "task %s (%s) is at risk: nobody able to make it is on shift after %s "
+            "before its deadline; staff %s told",
+            task.id,
+            task.level,
+            cover_ends_at,
+            told_id or "all managers",
+        )
     else:
-        log.warning("task %s (%s) is at risk of missing its deadline; staff %s told",
-                    task.id, task.level, told_id or "all managers")
+        log.warning(
+            "task %s (%s) is at risk of missing its deadline; staff %s told",
+            task.id,
+            task.level,
+            told_id or "all managers",
+        )
     return escalation
 
 

@@ -48,11 +48,24 @@ STALLED_AFTER = timedelta(minutes=10)
 NOT_SENT = ("failed", "unconfirmed", "undelivered")
 # Twilio's delivery reports, in the order a text goes through them; a report that comes late,
 # after one further on, changes nothing. "delivered" and "undelivered" (or "failed") are final.
-DELIVERY_STAGES = {"queued": 0, "accepted": 0, "scheduled": 0, "sending": 1, "sent": 2,
-                   "delivered": 3, "undelivered": 3, "failed": 3, "read": 3}
+DELIVERY_STAGES = {
+    "queued": 0,
+    "accepted": 0,
+    "scheduled": 0,
+    "sending": 1,
+    "sent": 2,
+    "delivered": 3,
+    "undelivered": 3,
+    "failed": 3,
+    "read": 3,
+}
 # What a final report makes of the text in our outbox.
-DELIVERY_OUTCOMES = {"delivered": "delivered", "read": "delivered",
-                     "undelivered": "undelivered", "failed": "undelivered"}
+DELIVERY_OUTCOMES = {
+    "delivered": "delivered",
+    "read": "delivered",
+    "undelivered": "undelivered",
+    "failed": "undelivered",
+}
 # Twilio's records are read this long after an unconfirmed try began: the try's request has been
 # answered or dropped long before (the client waits 10 s), so a text it made is there to see.
 CHECK_AFTER = timedelta(minutes=5)
@@ -151,8 +164,10 @@ def send_message(
         message.status = "dry_run"
         message.sent_at = now
         uow.commit()
-        log.info("dry run: message %s recorded in the outbox, not sent (no Twilio credentials)",
-                 message_id)
+        log.info(
+            "dry run: message %s recorded in the outbox, not sent (no Twilio credentials)",
+            message_id,
+        )
         return message.status
     sid: str | None = None
     outcome: SendError | None = None
@@ -188,21 +203,25 @@ def send_message(
 def _still(uow: UnitOfWork, message_id: int, status: str) -> bool:
     """Hold a message we are settling until our outcome is committed, if it still has the
     status we settle it from: a delivery report (webhook) may have marked it sent meanwhile."""
-    return bool(uow.session.execute(
-        update(Message)
-        .where(Message.id == message_id, Message.status == status)
-        .values(status=status)
-        .execution_options(synchronize_session=False)
-    ).rowcount)
+    return bool(
+        uow.session.execute(
+            update(Message)
+            .where(Message.id == message_id, Message.status == status)
+            .values(status=status)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    )
 
 
 def _claim(uow: UnitOfWork, message_id: int, now: datetime) -> bool:
     """Take a pending message whose try is due, counting the try, so no one else sends it."""
-    return bool(uow.session.execute(
-        update(Message)
-        .where(Message.id == message_id, Message.status == "pending", _try_is_due(now))
-        .values(status="sending", tries=Message.tries + 1, claimed_at=now, next_try_at=None)
-    ).rowcount)
+    return bool(
+        uow.session.execute(
+            update(Message)
+            .where(Message.id == message_id, Message.status == "pending", _try_is_due(now))
+            .values(status="sending", tries=Message.tries + 1, claimed_at=now, next_try_at=None)
+        ).rowcount
+    )
 
 
 def _try_is_due(now: datetime):
@@ -211,11 +230,13 @@ def _try_is_due(now: datetime):
 
 def _claim_check(uow: UnitOfWork, message_id: int, now: datetime) -> bool:
     """Take an unconfirmed message whose check is due, holding it until the next would be."""
-    return bool(uow.session.execute(
-        update(Message)
-        .where(Message.id == message_id, _check_is_due(now))
-        .values(next_try_at=now + CHECK_EVERY)
-    ).rowcount)
+    return bool(
+        uow.session.execute(
+            update(Message)
+            .where(Message.id == message_id, _check_is_due(now))
+            .values(next_try_at=now + CHECK_EVERY)
+        ).rowcount
+    )
 
 
 def _check_is_due(now: datetime):
@@ -233,8 +254,9 @@ def _mark_sent(message: Message, sid: str, now: datetime) -> None:
     log.info("message %s sent on try %s", message.id, message.tries)
 
 
-def _try_again_later(uow: UnitOfWork, message: Message, error: SendError, now: datetime,
-                     flows: FlowRegistry | None) -> None:
+def _try_again_later(
+    uow: UnitOfWork, message: Message, error: SendError, now: datetime, flows: FlowRegistry | None
+) -> None:
     """Put the message back to wait for its next try, or give up if that was the last."""
     if message.tries >= MAX_TRIES:
         _give_up(uow, message, error, now, flows)
@@ -243,30 +265,44 @@ def _try_again_later(uow: UnitOfWork, message: Message, error: SendError, now: d
     _record_error(message, error)  # kept while it waits, so staff can see why
     message.next_try_at = now + RETRY_WAITS[min(message.tries, len(RETRY_WAITS)) - 1]
     uow.enqueue_after_commit("send_message", message.id, at=message.next_try_at)
-    log.warning("message %s not sent on try %s of %s (error %s); next try at %s",
-                message.id, message.tries, MAX_TRIES, error.code, message.next_try_at)
+    log.warning(
+        "message %s not sent on try %s of %s (error %s); next try at %s",
+        message.id,
+        message.tries,
+        MAX_TRIES,
+        error.code,
+        message.next_try_at,
+    )
 
 
-def _give_up(uow: UnitOfWork, message: Message, error: SendError, now: datetime,
-             flows: FlowRegistry | None) -> None:
+def _give_up(
+    uow: UnitOfWork, message: Message, error: SendError, now: datetime, flows: FlowRegistry | None
+) -> None:
     """Mark the message failed for good, keeping the last error, and make sure staff see it."""
     message.status = "failed"
     message.next_try_at = None
     _record_error(message, error)
-    log.warning("message %s failed after %s tries (error %s)", message.id, message.tries,
-                error.code)
+    log.warning(
+        "message %s failed after %s tries (error %s)", message.id, message.tries, error.code
+    )
     _make_sure_staff_look(uow, message, now, flows)
 
 
-def _leave_unconfirmed(uow: UnitOfWork, message: Message, error: SendError, now: datetime,
-                       flows: FlowRegistry | None) -> None:
+def _leave_unconfirmed(
+    uow: UnitOfWork, message: Message, error: SendError, now: datetime, flows: FlowRegistry | None
+) -> None:
     """Mark a text Twilio may have taken as unconfirmed, not to be tried again unless Twilio's
     records show it never went; they are read once the try has surely ended."""
     message.status = "unconfirmed"
     _record_error(message, error)
     _check_later(uow, message, max(now, _tried_at(message, now) + CHECK_AFTER))
-    log.warning("message %s not confirmed on try %s (%s); Twilio's records read at %s",
-                message.id, message.tries, error.detail, message.next_try_at)
+    log.warning(
+        "message %s not confirmed on try %s (%s); Twilio's records read at %s",
+        message.id,
+        message.tries,
+        error.detail,
+        message.next_try_at,
+    )
 
 
 def _tried_at(message: Message, now: datetime) -> datetime:
@@ -278,8 +314,13 @@ def _check_later(uow: UnitOfWork, message: Message, at: datetime) -> None:
     uow.enqueue_after_commit("send_message", message.id, at=at)
 
 
-def _check_with_provider(uow: UnitOfWork, message: Message, gateway: SmsGateway | None,
-                         now: datetime, flows: FlowRegistry | None) -> None:
+def _check_with_provider(
+    uow: UnitOfWork,
+    message: Message,
+    gateway: SmsGateway | None,
+    now: datetime,
+    flows: FlowRegistry | None,
+) -> None:
     """Settle an unconfirmed text from Twilio's records: sent, tried again, or checked later."""
     # Left sending before tries were timed (migration 0008): any text in the records may be it.
     since = message.claimed_at - CLOCK_MARGIN if message.claimed_at else None
@@ -292,8 +333,9 @@ def _check_with_provider(uow: UnitOfWork, message: Message, gateway: SmsGateway 
         _check_again_or_stop(uow, message, now, flows, f"records not read: {error.detail}")
         return
     except Exception as error:  # noqa: BLE001 (a fault of ours or the library's: ask later)
-        _check_again_or_stop(uow, message, now, flows,
-                             f"records not read: Unexpected {type(error).__name__}")
+        _check_again_or_stop(
+            uow, message, now, flows, f"records not read: Unexpected {type(error).__name__}"
+        )
         return
     if not _still(uow, message.id, "unconfirmed"):
         # A delivery report came while the records were read: it settled the text as sent,
@@ -318,19 +360,31 @@ class _Finding:
     why_unsure: str = ""
 
 
-def _find_in_records(session: Session, message: Message, records: ProviderRecords,
-                     since: datetime | None) -> _Finding:
+def _find_in_records(
+    session: Session, message: Message, records: ProviderRecords, since: datetime | None
+) -> _Finding:
     """Look for the message among the provider's texts to its number since its try began.
 
     Texts already matched to other messages of ours (by their ids) are not it. Only when
     there is no other text at all is it known not to have gone: a text whose body we cannot
     match (a provider that redacts bodies, say) might be it.
     """
-    recent = [text for text in records.texts
-              if since is None or text.created_at is None or text.created_at >= since]
-    known = set(session.scalars(
-        select(Message.provider_sid).where(Message.provider_sid.in_([t.sid for t in recent]))
-    ).all()) if recent else set()
+    recent = [
+        text
+        for text in records.texts
+        if since is None or text.created_at is None or text.created_at >= since
+    ]
+    known = (
+        set(
+            session.scalars(
+                select(Message.provider_sid).where(
+                    Message.provider_sid.in_([t.sid for t in recent])
+                )
+            ).all()
+        )
+        if recent
+        else set()
+    )
     unmatched = [text for text in recent if text.sid not in known]
     for text in unmatched:
         if text.body == message.body:
@@ -342,8 +396,9 @@ def _find_in_records(session: Session, message: Message, records: ProviderRecord
     return _Finding(none_since=True)
 
 
-def _try_again_as_never_sent(uow: UnitOfWork, message: Message, now: datetime,
-                             flows: FlowRegistry | None) -> None:
+def _try_again_as_never_sent(
+    uow: UnitOfWork, message: Message, now: datetime, flows: FlowRegistry | None
+) -> None:
     error = PassingSendError("Twilio has no record of it: it was not sent")
     log.info("message %s not in Twilio's records: it never went", message.id)
     if message.tries >= MAX_TRIES:
@@ -355,19 +410,22 @@ def _try_again_as_never_sent(uow: UnitOfWork, message: Message, now: datetime,
     uow.enqueue_after_commit("send_message", message.id)
 
 
-def _check_again_or_stop(uow: UnitOfWork, message: Message, now: datetime,
-                         flows: FlowRegistry | None, why: str) -> None:
+def _check_again_or_stop(
+    uow: UnitOfWork, message: Message, now: datetime, flows: FlowRegistry | None, why: str
+) -> None:
     next_check = now + CHECK_EVERY
     if message.claimed_at is None or next_check > message.claimed_at + CHECK_FOR:
         _stop_checking(uow, message, now, flows, why)
         return
     _check_later(uow, message, next_check)
-    log.info("message %s still not confirmed (%s); checked again at %s", message.id, why,
-             next_check)
+    log.info(
+        "message %s still not confirmed (%s); checked again at %s", message.id, why, next_check
+    )
 
 
-def _stop_checking(uow: UnitOfWork, message: Message, now: datetime,
-                   flows: FlowRegistry | None, why: str) -> None:
+def _stop_checking(
+    uow: UnitOfWork, message: Message, now: datetime, flows: FlowRegistry | None, why: str
+) -> None:
     """Leave the text unconfirmed for good, never sent again, and make sure staff see it."""
     message.next_try_at = None
     log.warning("message %s left unconfirmed, not sent again (%s)", message.id, why)
@@ -379,8 +437,9 @@ def _record_error(message: Message, error: SendError) -> None:
     message.error_code = error.code
 
 
-def _make_sure_staff_look(uow: UnitOfWork, message: Message, now: datetime,
-                          flows: FlowRegistry | None) -> None:
+def _make_sure_staff_look(
+    uow: UnitOfWork, message: Message, now: datetime, flows: FlowRegistry | None
+) -> None:
     """Ask a manager to review a contact whose text was not sent, unless a task is open for it.
 
     An open task's page lists the contact's texts, so whoever works it sees the failure (a
@@ -398,14 +457,21 @@ def _make_sure_staff_look(uow: UnitOfWork, message: Message, now: datetime,
         log.warning("message %s not sent and no flows to open a review with", message.id)
         return
     contact = message.contact
-    review = outcomes.create_review(uow, contact, flow_for(flows, contact), now,
-                                    timescale=TEXT_REVIEW_TIMESCALE)
+    review = outcomes.create_review(
+        uow, contact, flow_for(flows, contact), now, timescale=TEXT_REVIEW_TIMESCALE
+    )
     log.info("message %s not sent: review task %s opened", message.id, review.id)
 
 
-def record_delivery_report(uow: UnitOfWork, message_id: int, sid: str, reported: str,
-                           error_code: int | None, now: datetime,
-                           flows: FlowRegistry | None = None) -> str | None:
+def record_delivery_report(
+    uow: UnitOfWork,
+    message_id: int,
+    sid: str,
+    reported: str,
+    error_code: int | None,
+    now: datetime,
+    flows: FlowRegistry | None = None,
+) -> str | None:
     """Take Twilio's report on a text it was given; return the text's status (None: not ours).
 
     Reports come out of order and more than once: only one further on than the last counts.
@@ -436,8 +502,9 @@ def record_delivery_report(uow: UnitOfWork, message_id: int, sid: str, reported:
     message.status = DELIVERY_OUTCOMES[reported]
     if message.status == "undelivered":
         code = error_code or None
-        _record_error(message, SendError(f"Twilio {code or ''}: not delivered".replace(" :", ":"),
-                                         code))
+        _record_error(
+            message, SendError(f"Twilio {code or ''}: not delivered".replace(" :", ":"), code)
+        )
         log.warning("message %s not delivered (error %s)", message_id, code)
         _make_sure_staff_look(uow, message, now, flows)
     else:
@@ -463,8 +530,10 @@ def settle_stalled_sends(
     candidates = uow.session.scalars(select(Message.id).where(_stalled(now))).all()
     settled = [message_id for message_id in candidates if _mark_unconfirmed(uow, message_id, now)]
     for message_id in settled:
-        log.warning("message %s stalled mid-send; marked unconfirmed, Twilio's records to be read",
-                    message_id)
+        log.warning(
+            "message %s stalled mid-send; marked unconfirmed, Twilio's records to be read",
+            message_id,
+        )
     uow.commit()
     return settled
 
@@ -479,22 +548,30 @@ def _stalled(now: datetime):
 
 def _mark_unconfirmed(uow: UnitOfWork, message_id: int, now: datetime) -> bool:
     """Settle one stalled message, unless its worker finished it after all."""
-    return bool(uow.session.execute(
-        update(Message)
-        .where(Message.id == message_id, _stalled(now))
-        .values(status="unconfirmed", error="Sending stopped part way: the worker died",
-                error_code=None, next_try_at=now)  # the try began long enough ago to check
-    ).rowcount)
+    return bool(
+        uow.session.execute(
+            update(Message)
+            .where(Message.id == message_id, _stalled(now))
+            .values(
+                status="unconfirmed",
+                error="Sending stopped part way: the worker died",
+                error_code=None,
+                next_try_at=now,
+            )  # the try began long enough ago to check
+        ).rowcount
+    )
 
 
 def due_for_sending(session: Session, now: datetime) -> list[int]:
     """Return the messages whose next try, or check of Twilio's records, is due (the sweep
     queues them)."""
-    return list(session.scalars(
-        select(Message.id)
-        .where(or_(and_(Message.status == "pending", _try_is_due(now)), _check_is_due(now)))
-        .order_by(Message.id)
-    ).all())
+    return list(
+        session.scalars(
+            select(Message.id)
+            .where(or_(and_(Message.status == "pending", _try_is_due(now)), _check_is_due(now)))
+            .order_by(Message.id)
+        ).all()
+    )
 
 
 # What staff read for each Twilio error code a send can meet; other codes read generically.
@@ -585,21 +662,28 @@ def _summary(message: Message) -> TextSummary:
 def problem_in_words(message: Message) -> str | None:
     """Say, for staff, why a text was not sent or is still waiting; None when nothing is wrong."""
     if message.status == "unconfirmed" and message.next_try_at is not None:
-        return ("Not confirmed yet: sending stopped part way. Twilio's records are being "
-                "checked; it is sent again only if they show it never went, so the caller is "
-                "not texted twice.")
+        return (
+            "Not confirmed yet: sending stopped part way. Twilio's records are being "
+            "checked; it is sent again only if they show it never went, so the caller is "
+            "not texted twice."
+        )
     if message.status == "unconfirmed":
         # The same words whether the worker died or Twilio did not answer: either way no one
         # knows if the caller has the text, and they will not be sent it twice.
-        return ("Not confirmed: sending stopped part way, and Twilio's records could not "
-                "show whether it went. It was not sent again, so the caller is not texted "
-                "twice.")
+        return (
+            "Not confirmed: sending stopped part way, and Twilio's records could not "
+            "show whether it went. It was not sent again, so the caller is not texted "
+            "twice."
+        )
     if message.status == "dry_run":
         return "Not sent: no Twilio account is set up, so texts are only recorded."
     if message.status not in ("failed", "pending", "undelivered") or not message.error:
         return None
-    reason = (_undelivered_reason(message.error_code) if message.status == "undelivered"
-              else _reason(message.error_code))
+    reason = (
+        _undelivered_reason(message.error_code)
+        if message.status == "undelivered"
+        else _reason(message.error_code)
+    )
     if message.error_code is not None:
         reason = f"{reason} (Twilio {message.error_code})"
     if message.status == "pending":

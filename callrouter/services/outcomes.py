@@ -32,9 +32,16 @@ def new_reference(uow: UnitOfWork) -> str:
 
 
 def open_contact(
-    uow: UnitOfWork, flow: Flow, channel: str, now: datetime, *, call_sid: str | None = None,
-    from_number: str | None = None, to_number: str | None = None,
-    caller_id_withheld: bool = False, answers: dict[str, Any] | None = None,
+    uow: UnitOfWork,
+    flow: Flow,
+    channel: str,
+    now: datetime,
+    *,
+    call_sid: str | None = None,
+    from_number: str | None = None,
+    to_number: str | None = None,
+    caller_id_withheld: bool = False,
+    answers: dict[str, Any] | None = None,
 ) -> Contact:
     """Start a contact, by phone or keyed in by an advisor, with a new reference."""
     contact = Contact(
@@ -67,8 +74,9 @@ def _timescale(flow: Flow, level: str | None) -> TimescalePolicy:
     return parse_timescale(flow.level(level).get("timescale", DEFAULT_TIMESCALE))
 
 
-def _warn_at(flow: Flow, task: Task, policy: TimescalePolicy | None = None,
-             asked_at: datetime | None = None) -> datetime:
+def _warn_at(
+    flow: Flow, task: Task, policy: TimescalePolicy | None = None, asked_at: datetime | None = None
+) -> datetime:
     """When managers are told this new task is at risk, counted the way its timescale counts:
     `policy` when the task was given one of its own, else its level's; from `asked_at` when
     its clock started before the task was made."""
@@ -79,9 +87,13 @@ def _warn_at(flow: Flow, task: Task, policy: TimescalePolicy | None = None,
     # afternoon, while a manager is there to be told, not at three on Sunday morning.
     at_any_hour = task.out_of_hours_cover or task.level == Level.S47
     in_open_time = policy.counts_open_time or not at_any_hour
-    return warning_time(policy.clock_starts(started, flow.calendar), task.due_at,
-                        task.level, flow.calendar if in_open_time else None,
-                        urgent=task.out_of_hours_cover)
+    return warning_time(
+        policy.clock_starts(started, flow.calendar),
+        task.due_at,
+        task.level,
+        flow.calendar if in_open_time else None,
+        urgent=task.out_of_hours_cover,
+    )
 
 
 def conclude(uow: UnitOfWork, contact: Contact, flow: Flow, node_id: str, now: datetime) -> str:
@@ -112,7 +124,12 @@ def conclude(uow: UnitOfWork, contact: Contact, flow: Flow, node_id: str, now: d
 
 
 def create_callback(
-    uow: UnitOfWork, contact: Contact, flow: Flow, level: str | None, now: datetime, *,
+    uow: UnitOfWork,
+    contact: Contact,
+    flow: Flow,
+    level: str | None,
+    now: datetime,
+    *,
     asked_at: datetime | None = None,
 ) -> Task:
     """Create a call-back task due by the level's timescale, and ask for it to be allocated.
@@ -136,8 +153,13 @@ def create_callback(
 
 
 def create_review(
-    uow: UnitOfWork, contact: Contact, flow: Flow, now: datetime, *,
-    timescale: TimescalePolicy | None = None, asked_at: datetime | None = None,
+    uow: UnitOfWork,
+    contact: Contact,
+    flow: Flow,
+    now: datetime,
+    *,
+    timescale: TimescalePolicy | None = None,
+    asked_at: datetime | None = None,
 ) -> Task:
     """Ask a practice manager to look at a contact no one can call back, or that needs a look.
 
@@ -163,8 +185,13 @@ def create_review(
     return _open_task(uow, task, flow, policy, asked_at)
 
 
-def _open_task(uow: UnitOfWork, task: Task, flow: Flow,
-               policy: TimescalePolicy | None = None, asked_at: datetime | None = None) -> Task:
+def _open_task(
+    uow: UnitOfWork,
+    task: Task,
+    flow: Flow,
+    policy: TimescalePolicy | None = None,
+    asked_at: datetime | None = None,
+) -> Task:
     """Save a new task, then have it allocated and its deadline watched once committed.
 
     `policy`: the timescale the task's due time was counted by, when not its level's;
@@ -179,7 +206,11 @@ def _open_task(uow: UnitOfWork, task: Task, flow: Flow,
 
 
 def queue_text(
-    uow: UnitOfWork, contact: Contact, flow: Flow, purpose: str, to_number: str | None,
+    uow: UnitOfWork,
+    contact: Contact,
+    flow: Flow,
+    purpose: str,
+    to_number: str | None,
     now: datetime,
 ) -> Message | None:
     """Write a text message to the outbox, if the number can take one; send it after commit."""

@@ -42,8 +42,14 @@ DEFAULT_HORIZON = timedelta(days=14)
 HISTORY_FILLED = timedelta(days=1)
 
 
-def load_rota(uow: UnitOfWork, rota: Rota, now: datetime,
-              horizon: timedelta = DEFAULT_HORIZON, *, leave_others: bool = False) -> int:
+def load_rota(
+    uow: UnitOfWork,
+    rota: Rota,
+    now: datetime,
+    horizon: timedelta = DEFAULT_HORIZON,
+    *,
+    leave_others: bool = False,
+) -> int:
     """Make the stored shifts follow the rota from now to the horizon; return how many were added.
 
     The rota is the truth from now on: every stored shift starting after now is changed, removed
@@ -59,24 +65,32 @@ def load_rota(uow: UnitOfWork, rota: Rota, now: datetime,
     """
     staff_ids = _add_or_update_staff(uow, rota)
     wanted = _wanted_shifts(rota, staff_ids, now, horizon)
-    since = min([now - HISTORY_FILLED, *(shift.starts_at for own in wanted.values()
-                                         for shift in own)])
+    since = min(
+        [now - HISTORY_FILLED, *(shift.starts_at for own in wanted.values() for shift in own)]
+    )
     stored = _stored_shifts(uow, since)
     if leave_others:
         named = {staff_ids[member.ref] for member in rota.staff}
         stored = {staff_id: rows for staff_id, rows in stored.items() if staff_id in named}
     changes = ShiftChanges()
     for staff_id in wanted.keys() | stored.keys():
-        _follow_rota(uow, staff_id, wanted.get(staff_id, []), stored.get(staff_id, []), now,
-                     changes)
+        _follow_rota(
+            uow, staff_id, wanted.get(staff_id, []), stored.get(staff_id, []), now, changes
+        )
     uow.commit()
-    log.info("rota loaded: %s staff; shifts %s added, %s changed, %s removed",
-             len(rota.staff), changes.added, changes.changed, changes.removed)
+    log.info(
+        "rota loaded: %s staff; shifts %s added, %s changed, %s removed",
+        len(rota.staff),
+        changes.added,
+        changes.changed,
+        changes.removed,
+    )
     return changes.added
 
 
-def load_rota_file(uow: UnitOfWork, path: Path, now: datetime, *,
-                   replace_all: bool = False) -> RotaLoaded:
+def load_rota_file(
+    uow: UnitOfWork, path: Path, now: datetime, *, replace_all: bool = False
+) -> RotaLoaded:
     """Load one rota CSV file, as load_rota_files does."""
     return load_rota_files(uow, [path], now, replace_all=replace_all)
 
@@ -97,9 +111,14 @@ class RotaLoaded:
     bank_holidays: list[BankHolidayNote]
 
 
-def load_rota_files(uow: UnitOfWork, paths: Sequence[Path], now: datetime, *,
-                    replace_all: bool = False, open_on_bank_holidays: bool = False
-                    ) -> RotaLoaded:
+def load_rota_files(
+    uow: UnitOfWork,
+    paths: Sequence[Path],
+    now: datetime,
+    *,
+    replace_all: bool = False,
+    open_on_bank_holidays: bool = False,
+) -> RotaLoaded:
     """Load rota CSV files kept apart (the front door's, the EDT's) joined as one rota.
 
     The shifts of the people the files name follow them; everyone else is left alone, so
@@ -118,8 +137,11 @@ def load_rota_files(uow: UnitOfWork, paths: Sequence[Path], now: datetime, *,
     added = load_rota(uow, rota, now, leave_others=demo or not replace_all)
     notes = _bank_holiday_notes(uow, rota, now)
     for note in notes:
-        log.info("rota: weekly shifts of %d people left out on bank holiday %s",
-                 len(note.left_out), note.day.isoformat())
+        log.info(
+            "rota: weekly shifts of %d people left out on bank holiday %s",
+            len(note.left_out),
+            note.day.isoformat(),
+        )
     return RotaLoaded(added, notes)
 
 
@@ -132,12 +154,12 @@ def _bank_holiday_notes(uow: UnitOfWork, rota: Rota, now: datetime) -> list[Bank
     for day, name, refs in rota.bank_holidays_left_out(now, now + DEFAULT_HORIZON):
         starts_at, ends_at = local_span(day, *_office_minutes(day))
         stored = uow.session.execute(
-            select(Shift.staff_id, Shift.starts_at, Shift.ends_at)
-            .where(Shift.starts_at < ends_at, Shift.ends_at > starts_at)
+            select(Shift.staff_id, Shift.starts_at, Shift.ends_at).where(
+                Shift.starts_at < ends_at, Shift.ends_at > starts_at
+            )
         ).all()
         shifts = [RotaShift(str(staff_id), start, end) for staff_id, start, end in stored]
-        notes.append(BankHolidayNote(day, name, refs,
-                                     tuple(uncovered(shifts, starts_at, ends_at))))
+        notes.append(BankHolidayNote(day, name, refs, tuple(uncovered(shifts, starts_at, ends_at))))
     return notes
 
 
@@ -146,12 +168,18 @@ def _office_minutes(day: date) -> tuple[int, int]:
     return opens.hour * 60 + opens.minute, closes.hour * 60 + closes.minute
 
 
-def load_staff_file(uow: UnitOfWork, staff_file: str | Path, now: datetime, *,
-                    open_on_bank_holidays: bool = False) -> RotaLoaded:
+def load_staff_file(
+    uow: UnitOfWork, staff_file: str | Path, now: datetime, *, open_on_bank_holidays: bool = False
+) -> RotaLoaded:
     """Load STAFF_FILE, the whole rota: one file, or several joined with '+'
     (front-door.csv+edt.csv); someone in none of them keeps no future shift."""
-    return load_rota_files(uow, staff_file_paths(staff_file), now, replace_all=True,
-                           open_on_bank_holidays=open_on_bank_holidays)
+    return load_rota_files(
+        uow,
+        staff_file_paths(staff_file),
+        now,
+        replace_all=True,
+        open_on_bank_holidays=open_on_bank_holidays,
+    )
 
 
 def staff_file_paths(staff_file: str | Path) -> list[Path]:
@@ -163,8 +191,11 @@ def staff_file_paths(staff_file: str | Path) -> list[Path]:
         return [Path(staff_file)]
     parts = [part.strip() for part in str(staff_file).split("+")]
     if not all(parts):
-        raise RotaError(None, f"{staff_file!r} has an empty file name; join rota files with "
-                              "'+', as in front-door.csv+edt.csv")
+        raise RotaError(
+            None,
+            f"{staff_file!r} has an empty file name; join rota files with "
+            "'+', as in front-door.csv+edt.csv",
+        )
     return [Path(part) for part in parts]
 
 
@@ -244,8 +275,9 @@ def _add_or_update_staff(uow: UnitOfWork, rota: Rota) -> dict[str, int]:
     return {ref: staff.id for ref, staff in by_ref.items()}
 
 
-def _wanted_shifts(rota: Rota, staff_ids: dict[str, int], now: datetime,
-                   horizon: timedelta) -> dict[int, list[RotaShift]]:
+def _wanted_shifts(
+    rota: Rota, staff_ids: dict[str, int], now: datetime, horizon: timedelta
+) -> dict[int, list[RotaShift]]:
     """The rota's shifts from a day ago to the horizon, overlapping ones joined, by staff id."""
     wanted: dict[int, list[RotaShift]] = defaultdict(list)
     shifts = rota.shifts_between(now - HISTORY_FILLED, now + horizon)
@@ -257,26 +289,45 @@ def _wanted_shifts(rota: Rota, staff_ids: dict[str, int], now: datetime,
 def _stored_shifts(uow: UnitOfWork, since: datetime) -> dict[int, list[Shift]]:
     """Every stored shift ending after since (all the future, and the history near it)."""
     stored: dict[int, list[Shift]] = defaultdict(list)
-    rows = uow.session.scalars(select(Shift).where(Shift.ends_at > since)
-                               .order_by(Shift.staff_id, Shift.starts_at, Shift.id))
+    rows = uow.session.scalars(
+        select(Shift)
+        .where(Shift.ends_at > since)
+        .order_by(Shift.staff_id, Shift.starts_at, Shift.id)
+    )
     for row in rows:
         stored[row.staff_id].append(row)
     return stored
 
 
-def _follow_rota(uow: UnitOfWork, staff_id: int, wanted: list[RotaShift], stored: list[Shift],
-                 now: datetime, changes: ShiftChanges) -> None:
+def _follow_rota(
+    uow: UnitOfWork,
+    staff_id: int,
+    wanted: list[RotaShift],
+    stored: list[Shift],
+    now: datetime,
+    changes: ShiftChanges,
+) -> None:
     """Make one person's stored shifts follow their rota shifts, as load_rota describes."""
     under_way = [row for row in stored if row.starts_at <= now < row.ends_at]
     wanted_now = next((s for s in wanted if s.starts_at <= now < s.ends_at), None)
-    _follow_future(uow, staff_id, [row for row in stored if row.starts_at > now],
-                   [s for s in wanted if s.starts_at > now], changes)
+    _follow_future(
+        uow,
+        staff_id,
+        [row for row in stored if row.starts_at > now],
+        [s for s in wanted if s.starts_at > now],
+        changes,
+    )
     _follow_shift_under_way(uow, staff_id, under_way, wanted_now, stored, now, changes)
     _fill_history(uow, staff_id, [s for s in wanted if s.ends_at <= now], stored, changes)
 
 
-def _follow_future(uow: UnitOfWork, staff_id: int, stored: list[Shift],
-                   wanted: list[RotaShift], changes: ShiftChanges) -> None:
+def _follow_future(
+    uow: UnitOfWork,
+    staff_id: int,
+    stored: list[Shift],
+    wanted: list[RotaShift],
+    changes: ShiftChanges,
+) -> None:
     """Change, remove or add shifts not yet begun so they are exactly the rota's."""
     # Matched by start, which is unique per person, so a row is changed in place, never
     # deleted and inserted again in the same flush.
@@ -293,9 +344,15 @@ def _follow_future(uow: UnitOfWork, staff_id: int, stored: list[Shift],
         changes.removed += 1
 
 
-def _follow_shift_under_way(uow: UnitOfWork, staff_id: int, under_way: list[Shift],
-                            wanted_now: RotaShift | None, stored: list[Shift], now: datetime,
-                            changes: ShiftChanges) -> None:
+def _follow_shift_under_way(
+    uow: UnitOfWork,
+    staff_id: int,
+    under_way: list[Shift],
+    wanted_now: RotaShift | None,
+    stored: list[Shift],
+    now: datetime,
+    changes: ShiftChanges,
+) -> None:
     """Keep a started shift's start and give it the rota's end, or end it now if the rota has
     no shift for this person now; add the rota's shift under way if none is stored."""
     if not under_way:
@@ -317,8 +374,13 @@ def _follow_shift_under_way(uow: UnitOfWork, staff_id: int, under_way: list[Shif
         log.info("staff %s: shift under way ended now, as the rota no longer has it", staff_id)
 
 
-def _fill_history(uow: UnitOfWork, staff_id: int, wanted: list[RotaShift], stored: list[Shift],
-                  changes: ShiftChanges) -> None:
+def _fill_history(
+    uow: UnitOfWork,
+    staff_id: int,
+    wanted: list[RotaShift],
+    stored: list[Shift],
+    changes: ShiftChanges,
+) -> None:
     """Add the rota's shifts that have ended where nothing stored overlaps them."""
     for shift in wanted:
         if not any(_overlap(shift.starts_at, shift.ends_at, row) for row in stored):
@@ -329,8 +391,9 @@ def _overlap(starts_at: datetime, ends_at: datetime, row: Shift) -> bool:
     return row.starts_at < ends_at and starts_at < row.ends_at
 
 
-def _add_shift(uow: UnitOfWork, staff_id: int, starts_at: datetime, ends_at: datetime,
-               changes: ShiftChanges) -> None:
+def _add_shift(
+    uow: UnitOfWork, staff_id: int, starts_at: datetime, ends_at: datetime, changes: ShiftChanges
+) -> None:
     uow.session.add(Shift(staff_id=staff_id, starts_at=starts_at, ends_at=ends_at))
     changes.added += 1
 
@@ -353,13 +416,13 @@ class AvailabilityError(ValueError):
 def held_count(session, staff_id: int) -> int:
     """Count the call-backs a person holds now."""
     return session.scalar(
-        select(func.count(Task.id)).where(Task.assignee_id == staff_id,
-                                          Task.status == "allocated")
+        select(func.count(Task.id)).where(Task.assignee_id == staff_id, Task.status == "allocated")
     )
 
 
-def change_availability(uow: UnitOfWork, staff_id: int | None, availability: str, user: User,
-                        reason: str, now: datetime) -> list[int]:
+def change_availability(
+    uow: UnitOfWork, staff_id: int | None, availability: str, user: User, reason: str, now: datetime
+) -> list[int]:
     """Mark someone available, busy, away or off, and give back what they hold if they left.
 
     Anyone may change their own; only a practice manager may change someone else's, and
@@ -381,17 +444,31 @@ def change_availability(uow: UnitOfWork, staff_id: int | None, availability: str
     if availability == "off" and not own and not reason:
         raise AvailabilityError(f"Say why {staff.name} is off, for example off sick today")
     was = staff.availability
-    audit.record(uow.session, user.id, "availability_changed", now, staff_id=staff.id,
-                 availability=availability, was=was, reason=reason[:2000] or None)
+    audit.record(
+        uow.session,
+        user.id,
+        "availability_changed",
+        now,
+        staff_id=staff.id,
+        availability=availability,
+        was=was,
+        reason=reason[:2000] or None,
+    )
     # Commits the change with the audit event, then gives back what they can no longer make.
     released = sorted(set_availability(uow, staff.id, availability, now))
-    log.info("staff %s now %s (was %s): %s call-back(s) released", staff.id, availability, was,
-             len(released))
+    log.info(
+        "staff %s now %s (was %s): %s call-back(s) released",
+        staff.id,
+        availability,
+        was,
+        len(released),
+    )
     return released
 
 
-def change_words(name: str | None, availability: str, released: int, kept: int,
-                 on_shift: bool) -> str:
+def change_words(
+    name: str | None, availability: str, released: int, kept: int, on_shift: bool
+) -> str:
     """Say, in plain English, what a change of availability did.
 
     name is None when people changed their own ("You are..."); kept counts the call-backs
@@ -400,9 +477,11 @@ def change_words(name: str | None, availability: str, released: int, kept: int,
     who = name or "You"
     if availability == "off":
         state = "signed off for today" if name is None else "marked off sick today"
-        done = (f"{who} {'are' if name is None else 'is'} {state}: no call-backs will be given "
-                f"to {'you' if name is None else 'them'} until {'your' if name is None else 'their'} "
-                "next shift, unless marked available again.")
+        done = (
+            f"{who} {'are' if name is None else 'is'} {state}: no call-backs will be given "
+            f"to {'you' if name is None else 'them'} until {'your' if name is None else 'their'} "
+            "next shift, unless marked available again."
+        )
     elif availability == "away":
         done = f"{who} {'are' if name is None else 'is'} marked away."
     else:
@@ -411,14 +490,20 @@ def change_words(name: str | None, availability: str, released: int, kept: int,
         if released == 0:
             done += " No call-backs went back to the queue."
         else:
-            done += (f" {released} call-back{'' if released == 1 else 's'} went back to the "
-                     "queue to be given to someone else.")
+            done += (
+                f" {released} call-back{'' if released == 1 else 's'} went back to the "
+                "queue to be given to someone else."
+            )
         if kept:
-            done += (f" {kept} stay{'s' if kept == 1 else ''} with "
-                     f"{'you' if name is None else 'them'} because a call is in progress.")
+            done += (
+                f" {kept} stay{'s' if kept == 1 else ''} with "
+                f"{'you' if name is None else 'them'} because a call is in progress."
+            )
     elif not on_shift:
-        done += (f" {'You are' if name is None else 'They are'} not on shift now, so no "
-                 "call-backs will be given until the next shift begins.")
+        done += (
+            f" {'You are' if name is None else 'They are'} not on shift now, so no "
+            "call-backs will be given until the next shift begins."
+        )
     else:
         done += " New call-backs can be given within a minute."
     return done

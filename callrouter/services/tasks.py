@@ -66,11 +66,14 @@ def my_tasks(session: Session, staff: Staff | None) -> list[Task]:
     """Return the open tasks held by a person, soonest deadline first."""
     if staff is None:
         return []
-    return list(session.scalars(
-        select(Task).options(selectinload(Task.contact))
-        .where(Task.assignee_id == staff.id, Task.status.in_(OPEN_STATUSES))
-        .order_by(Task.due_at, Task.id)
-    ))
+    return list(
+        session.scalars(
+            select(Task)
+            .options(selectinload(Task.contact))
+            .where(Task.assignee_id == staff.id, Task.status.in_(OPEN_STATUSES))
+            .order_by(Task.due_at, Task.id)
+        )
+    )
 
 
 def waiting_for_cover(session: Session, staff: Staff | None) -> list[Task] | None:
@@ -82,20 +85,26 @@ def waiting_for_cover(session: Session, staff: Staff | None) -> list[Task] | Non
     """
     if staff is None or staff.role not in PRODUCTION_RULES.out_of_hours_cover:
         return None
-    return list(session.scalars(
-        select(Task).options(selectinload(Task.contact))
-        .where(Task.status == "unallocated", Task.out_of_hours_cover.is_(True))
-        .order_by(Task.due_at, Task.id)
-    ))
+    return list(
+        session.scalars(
+            select(Task)
+            .options(selectinload(Task.contact))
+            .where(Task.status == "unallocated", Task.out_of_hours_cover.is_(True))
+            .order_by(Task.due_at, Task.id)
+        )
+    )
 
 
 # An escalation as its tables show it: the call-back, its contact and its holder.
-_ESCALATION_LOADS = (selectinload(Escalation.task).selectinload(Task.contact),
-                     selectinload(Escalation.task).selectinload(Task.assignee))
+_ESCALATION_LOADS = (
+    selectinload(Escalation.task).selectinload(Task.contact),
+    selectinload(Escalation.task).selectinload(Task.assignee),
+)
 
 
-def escalated_to(session: Session, staff: Staff | None, now: datetime,
-                 within: timedelta = timedelta(days=2)) -> list[Escalation] | None:
+def escalated_to(
+    session: Session, staff: Staff | None, now: datetime, within: timedelta = timedelta(days=2)
+) -> list[Escalation] | None:
     """For someone who may be told of escalations, the latest one on each call-back still open.
 
     Newest first. None for anyone who is never told, who has no such list. A practice manager
@@ -122,17 +131,24 @@ def escalated_to(session: Session, staff: Staff | None, now: datetime,
 
 def open_queue(session: Session) -> list[Task]:
     """Return every open task, soonest deadline first, with holder and contact loaded."""
-    return list(session.scalars(
-        select(Task).options(selectinload(Task.contact), selectinload(Task.assignee))
-        .where(Task.status.in_(OPEN_STATUSES))
-        .order_by(Task.due_at, Task.id)
-    ))
+    return list(
+        session.scalars(
+            select(Task)
+            .options(selectinload(Task.contact), selectinload(Task.assignee))
+            .where(Task.status.in_(OPEN_STATUSES))
+            .order_by(Task.due_at, Task.id)
+        )
+    )
 
 
 def holdings(session: Session) -> list[tuple[Staff, int]]:
     """Return each person with the number of open tasks they hold, busiest first."""
-    counts = (select(Task.assignee_id, func.count(Task.id).label("n"))
-              .where(Task.status == "allocated").group_by(Task.assignee_id).subquery())
+    counts = (
+        select(Task.assignee_id, func.count(Task.id).label("n"))
+        .where(Task.status == "allocated")
+        .group_by(Task.assignee_id)
+        .subquery()
+    )
     rows = session.execute(
         select(Staff, func.coalesce(counts.c.n, 0))
         .outerjoin(counts, counts.c.assignee_id == Staff.id)
@@ -152,22 +168,28 @@ def eligible_staff(session: Session, task: Task) -> list[Staff]:
     try:
         roles = roles_able_to_take(Role(task.role), PRODUCTION_RULES.stand_ins, cover)
     except (KeyError, ValueError):
-        return list(session.scalars(
-            select(Staff).where(Staff.role == task.role).order_by(Staff.name)
-        ))
-    return [staff for staff in session.scalars(
-        select(Staff).where(Staff.role.in_(sorted(roles))).order_by(Staff.name)
-    ) if allocation.could_take(staff, task)]
+        return list(
+            session.scalars(select(Staff).where(Staff.role == task.role).order_by(Staff.name))
+        )
+    return [
+        staff
+        for staff in session.scalars(
+            select(Staff).where(Staff.role.in_(sorted(roles))).order_by(Staff.name)
+        )
+        if allocation.could_take(staff, task)
+    ]
 
 
 def why_not_now(uow: UnitOfWork, people: list[Staff], now: datetime) -> dict[int, str]:
     """For each person who could not be given a call-back now, say why (not on shift, away,
     signed off), by staff id; those who could are left out."""
     presence = allocation.presences_now(uow, people, now)
-    words = {None: "not on shift now", "away": "marked away",
-             "off": "signed off for today"}
-    return {person.id: words.get(presence[person.id], "not available")
-            for person in people if presence[person.id] not in allocation.KEEPS_HELD_WORK}
+    words = {None: "not on shift now", "away": "marked away", "off": "signed off for today"}
+    return {
+        person.id: words.get(presence[person.id], "not available")
+        for person in people
+        if presence[person.id] not in allocation.KEEPS_HELD_WORK
+    }
 
 
 def load_task(uow: UnitOfWork, task_id: int) -> Task | None:
@@ -176,25 +198,34 @@ def load_task(uow: UnitOfWork, task_id: int) -> Task | None:
 
 def view_task(uow: UnitOfWork, task: Task, user_id: int, now: datetime) -> None:
     """Write that a user opened a task and so saw its contact."""
-    audit.record(uow.session, user_id, "task_viewed", now, contact_id=task.contact_id,
-                 task_id=task.id)
+    audit.record(
+        uow.session, user_id, "task_viewed", now, contact_id=task.contact_id, task_id=task.id
+    )
     uow.commit()
 
 
 def attempts(session: Session, task_id: int) -> list[TaskAttempt]:
-    return list(session.scalars(
-        select(TaskAttempt).where(TaskAttempt.task_id == task_id).order_by(TaskAttempt.id)))
+    return list(
+        session.scalars(
+            select(TaskAttempt).where(TaskAttempt.task_id == task_id).order_by(TaskAttempt.id)
+        )
+    )
 
 
 def notes(session: Session, task_id: int) -> list[TaskNote]:
-    return list(session.scalars(
-        select(TaskNote).where(TaskNote.task_id == task_id).order_by(TaskNote.id)))
+    return list(
+        session.scalars(select(TaskNote).where(TaskNote.task_id == task_id).order_by(TaskNote.id))
+    )
 
 
 def reallocations(session: Session, task_id: int) -> list[TaskReallocation]:
-    return list(session.scalars(
-        select(TaskReallocation).where(TaskReallocation.task_id == task_id)
-        .order_by(TaskReallocation.id)))
+    return list(
+        session.scalars(
+            select(TaskReallocation)
+            .where(TaskReallocation.task_id == task_id)
+            .order_by(TaskReallocation.id)
+        )
+    )
 
 
 def _open(task: Task) -> None:
@@ -213,16 +244,21 @@ def _change(uow: UnitOfWork, task: Task) -> None:
     _open(task)
     seen = uow.session.execute(
         update(Task)
-        .where(Task.id == task.id, Task.status == task.status,
-               _same(Task.assignee_id, task.assignee_id),
-               func.coalesce(Task.attempt_count, 0) == (task.attempt_count or 0))
+        .where(
+            Task.id == task.id,
+            Task.status == task.status,
+            _same(Task.assignee_id, task.assignee_id),
+            func.coalesce(Task.attempt_count, 0) == (task.attempt_count or 0),
+        )
         .values(status=Task.status)
         .execution_options(synchronize_session=False)
     ).rowcount
     if seen != 1:
         uow.session.rollback()
-        raise TaskError("Someone else changed this call-back a moment ago. Check it below "
-                        "before you do anything more.")
+        raise TaskError(
+            "Someone else changed this call-back a moment ago. Check it below "
+            "before you do anything more."
+        )
 
 
 def _same(column, value):
@@ -232,8 +268,11 @@ def _same(column, value):
 def edt_covered(staff: Staff | None, task: Task) -> bool:
     """Say whether this is an EDT social worker looking at a call-back (or review) whose level
     the EDT covers: theirs to open, whoever holds it."""
-    return (staff is not None and bool(task.out_of_hours_cover)
-            and staff.role in PRODUCTION_RULES.out_of_hours_cover)
+    return (
+        staff is not None
+        and bool(task.out_of_hours_cover)
+        and staff.role in PRODUCTION_RULES.out_of_hours_cover
+    )
 
 
 def covers(uow: UnitOfWork, staff: Staff | None, task: Task, now: datetime) -> bool:
@@ -243,16 +282,18 @@ def covers(uow: UnitOfWork, staff: Staff | None, task: Task, now: datetime) -> b
     it; while its holder is at work, it stays the holder's."""
     if not edt_covered(staff, task):
         return False
-    holder = (None if task.assignee_id in (None, staff.id)
-              else uow.session.get(Staff, task.assignee_id))
+    holder = (
+        None if task.assignee_id in (None, staff.id) else uow.session.get(Staff, task.assignee_id)
+    )
     presence = allocation.presences_now(uow, [staff, *filter(None, [holder])], now)
     if presence[staff.id] is None:
         return False
     return holder is None or presence[holder.id] not in allocation.KEEPS_HELD_WORK
 
 
-def may_work(uow: UnitOfWork, task: Task, user: User, now: datetime, doing: str,
-             *, by_cover: bool = True) -> None:
+def may_work(
+    uow: UnitOfWork, task: Task, user: User, now: datetime, doing: str, *, by_cover: bool = True
+) -> None:
     """Refuse anyone but the holder, a practice manager or (for what it covers, while its
     holder has gone) the EDT, or anyone while another person is on a call to this caller:
     whoever works a call-back is the one who rang. by_cover=False: not the EDT either."""
@@ -264,8 +305,10 @@ def may_work(uow: UnitOfWork, task: Task, user: User, now: datetime, doing: str,
     if not (holds or allowed(user.role, Permission.MANAGE_QUEUE) or covering):
         if task.status == "unallocated":
             raise TaskError(f"Nobody holds this call-back. Take it before you {doing}.")
-        raise TaskError(f"Only {task.assignee.name if task.assignee else 'its holder'}, who "
-                        f"holds this call-back, or a practice manager can {doing}.")
+        raise TaskError(
+            f"Only {task.assignee.name if task.assignee else 'its holder'}, who "
+            f"holds this call-back, or a practice manager can {doing}."
+        )
     someone_else_dialling(uow, task, staff.id if staff else None, now)
 
 
@@ -280,10 +323,18 @@ def flow_for(flows: FlowRegistry, contact: Contact) -> Flow:
     return flows.get_or_default(contact.flow_name)
 
 
-def record_attempt(uow: UnitOfWork, task: Task, user: User, outcome: str, note: str,
-                   now: datetime, *, flows: FlowRegistry,
-                   policy: RetryPolicy = RETRY_POLICY,
-                   attempts_seen: int | None = None) -> TaskAttempt:
+def record_attempt(
+    uow: UnitOfWork,
+    task: Task,
+    user: User,
+    outcome: str,
+    note: str,
+    now: datetime,
+    *,
+    flows: FlowRegistry,
+    policy: RetryPolicy = RETRY_POLICY,
+    attempts_seen: int | None = None,
+) -> TaskAttempt:
     """Record one try at calling back and how it went, and what happens next.
 
     Reached: nothing more is scheduled (completing is a separate action). No answer or
@@ -302,22 +353,30 @@ def record_attempt(uow: UnitOfWork, task: Task, user: User, outcome: str, note: 
     """
     _open(task)
     if task.kind != "callback":
-        raise TaskError("A review has no call-back attempts: complete it, or cancel it with a "
-                        "reason.")
+        raise TaskError(
+            "A review has no call-back attempts: complete it, or cancel it with a reason."
+        )
     if outcome not in ATTEMPT_OUTCOMES:
         raise TaskError("Choose how the call-back attempt went")
     if attempts_seen is not None and attempts_seen != (task.attempt_count or 0):
-        raise TaskError("That attempt was already recorded (the form was sent twice). The "
-                        "attempts so far are listed below.")
+        raise TaskError(
+            "That attempt was already recorded (the form was sent twice). The "
+            "attempts so far are listed below."
+        )
     may_work(uow, task, user, now, "record an attempt")
     was_reached = _caller_reached(uow.session, task.id)
     early = task.next_attempt_at is not None and now < task.next_attempt_at
     counted = outcome in RETRY_OUTCOMES and not early and not was_reached
     _change(uow, task)
     staff = staff_for(uow.session, user)
-    attempt = TaskAttempt(task_id=task.id, staff_id=staff.id if staff else None,
-                          outcome=outcome, note=note.strip() or None, created_at=now,
-                          counted=counted or outcome not in RETRY_OUTCOMES)
+    attempt = TaskAttempt(
+        task_id=task.id,
+        staff_id=staff.id if staff else None,
+        outcome=outcome,
+        note=note.strip() or None,
+        created_at=now,
+        counted=counted or outcome not in RETRY_OUTCOMES,
+    )
     uow.session.add(attempt)
     task.attempt_count = (task.attempt_count or 0) + 1
     if counted:
@@ -325,15 +384,28 @@ def record_attempt(uow: UnitOfWork, task: Task, user: User, outcome: str, note: 
     if not (early and outcome in RETRY_OUTCOMES):
         task.next_attempt_at = None
     _release_dial_lock(uow, task)
-    audit.record(uow.session, user.id, "attempt_recorded", now, contact_id=task.contact_id,
-                 task_id=task.id, outcome=outcome, attempt=task.attempt_count,
-                 counted=counted)
+    audit.record(
+        uow.session,
+        user.id,
+        "attempt_recorded",
+        now,
+        contact_id=task.contact_id,
+        task_id=task.id,
+        outcome=outcome,
+        attempt=task.attempt_count,
+        counted=counted,
+    )
     if outcome == "wrong_number":
         _unable_to_contact(uow, task, user, "Wrong number", flows, now, text_caller=False)
     elif counted:
-        retry_at = policy.next_attempt(now, task.due_at, task.unanswered_tries, task.level,
-                                       urgent=task.out_of_hours_cover,
-                                       calendar=flow_for(flows, task.contact).calendar)
+        retry_at = policy.next_attempt(
+            now,
+            task.due_at,
+            task.unanswered_tries,
+            task.level,
+            urgent=task.out_of_hours_cover,
+            calendar=flow_for(flows, task.contact).calendar,
+        )
         if retry_at is None:
             reason = f"No answer after {task.unanswered_tries} attempts"
             _unable_to_contact(uow, task, user, reason, flows, now, text_caller=True)
@@ -344,8 +416,15 @@ def record_attempt(uow: UnitOfWork, task: Task, user: User, outcome: str, note: 
     return attempt
 
 
-def _unable_to_contact(uow: UnitOfWork, task: Task, user: User, reason: str,
-                       flows: FlowRegistry, now: datetime, text_caller: bool) -> None:
+def _unable_to_contact(
+    uow: UnitOfWork,
+    task: Task,
+    user: User,
+    reason: str,
+    flows: FlowRegistry,
+    now: datetime,
+    text_caller: bool,
+) -> None:
     """Close a call-back no one could make, tell the caller if we can, and ask for a review."""
     task.status = "unable_to_contact"
     task.closed_at = now
@@ -356,12 +435,21 @@ def _unable_to_contact(uow: UnitOfWork, task: Task, user: User, reason: str,
     flow = flow_for(flows, contact)
     message = None
     if text_caller:
-        message = outcomes.queue_text(uow, contact, flow, "missed_callback",
-                                      task.callback_number, now)
+        message = outcomes.queue_text(
+            uow, contact, flow, "missed_callback", task.callback_number, now
+        )
     review = outcomes.create_review(uow, contact, flow, now)
-    audit.record(uow.session, user.id, "task_unable_to_contact", now,
-                 contact_id=task.contact_id, task_id=task.id, reason=reason,
-                 texted=message is not None, review_task=review.id)
+    audit.record(
+        uow.session,
+        user.id,
+        "task_unable_to_contact",
+        now,
+        contact_id=task.contact_id,
+        task_id=task.id,
+        reason=reason,
+        texted=message is not None,
+        review_task=review.id,
+    )
 
 
 def add_note(uow: UnitOfWork, task: Task, user: User, text: str, now: datetime) -> TaskNote:
@@ -371,8 +459,9 @@ def add_note(uow: UnitOfWork, task: Task, user: User, text: str, now: datetime) 
         raise TaskError("Enter a note")
     note = TaskNote(task_id=task.id, user_id=user.id, text=text[:5000], created_at=now)
     uow.session.add(note)
-    audit.record(uow.session, user.id, "note_added", now, contact_id=task.contact_id,
-                 task_id=task.id)
+    audit.record(
+        uow.session, user.id, "note_added", now, contact_id=task.contact_id, task_id=task.id
+    )
     uow.commit()
     return note
 
@@ -387,25 +476,32 @@ def complete(uow: UnitOfWork, task: Task, user: User, now: datetime) -> None:
     _open(task)
     may_work(uow, task, user, now, "complete it")
     if task.kind == "callback" and not _caller_reached(uow.session, task.id):
-        raise TaskError("Record that you reached the caller before you complete this "
-                        "call-back. If it is no longer owed, a practice manager can cancel it "
-                        "with a reason.")
+        raise TaskError(
+            "Record that you reached the caller before you complete this "
+            "call-back. If it is no longer owed, a practice manager can cancel it "
+            "with a reason."
+        )
     _change(uow, task)
     task.status = "completed"
     task.closed_at = now
     task.closed_by_user_id = user.id
     task.next_attempt_at = None
     _release_dial_lock(uow, task)
-    audit.record(uow.session, user.id, "task_completed", now, contact_id=task.contact_id,
-                 task_id=task.id)
+    audit.record(
+        uow.session, user.id, "task_completed", now, contact_id=task.contact_id, task_id=task.id
+    )
     uow.commit()
 
 
 def _caller_reached(session: Session, task_id: int) -> bool:
-    return session.scalar(
-        select(TaskAttempt.id).where(TaskAttempt.task_id == task_id,
-                                     TaskAttempt.outcome == "reached").limit(1)
-    ) is not None
+    return (
+        session.scalar(
+            select(TaskAttempt.id)
+            .where(TaskAttempt.task_id == task_id, TaskAttempt.outcome == "reached")
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def hand_back(uow: UnitOfWork, task: Task, user: User, reason: str, now: datetime) -> None:
@@ -418,22 +514,31 @@ def hand_back(uow: UnitOfWork, task: Task, user: User, reason: str, now: datetim
         raise TaskError("Nobody holds this call-back, so there is nothing to hand back")
     may_work(uow, task, user, now, "hand it back", by_cover=False)
     _change(uow, task)
-    uow.session.add(TaskReallocation(task_id=task.id, from_staff_id=task.assignee_id,
-                                     to_staff_id=None, reason=reason[:2000], user_id=user.id,
-                                     created_at=now))
+    uow.session.add(
+        TaskReallocation(
+            task_id=task.id,
+            from_staff_id=task.assignee_id,
+            to_staff_id=None,
+            reason=reason[:2000],
+            user_id=user.id,
+            created_at=now,
+        )
+    )
     task.status = "unallocated"
     task.assignee_id = None
     task.allocated_at = None
     # next_attempt_at stays: the caller's retry spacing does not depend on who holds the task.
     _release_dial_lock(uow, task)
-    audit.record(uow.session, user.id, "task_handed_back", now, contact_id=task.contact_id,
-                 task_id=task.id)
+    audit.record(
+        uow.session, user.id, "task_handed_back", now, contact_id=task.contact_id, task_id=task.id
+    )
     uow.enqueue_after_commit("allocate_task", task.id)
     uow.commit()
 
 
-def reallocate(uow: UnitOfWork, task: Task, user: User, staff_id: int, reason: str,
-               now: datetime) -> None:
+def reallocate(
+    uow: UnitOfWork, task: Task, user: User, staff_id: int, reason: str, now: datetime
+) -> None:
     """Give a task to a named person, keeping the reason."""
     _open(task)
     reason = reason.strip()
@@ -448,18 +553,34 @@ def reallocate(uow: UnitOfWork, task: Task, user: User, staff_id: int, reason: s
     # ("the holder signed off"), undoing the choice a minute later without a word.
     absent = why_not_now(uow, [target], now).get(target.id)
     if absent is not None:
-        raise TaskError(f"{target.name} is {absent}, so could not make this call-back. "
-                        "Choose someone on shift and available.")
+        raise TaskError(
+            f"{target.name} is {absent}, so could not make this call-back. "
+            "Choose someone on shift and available."
+        )
     _not_mid_call(uow, task, target, now)
     _change(uow, task)
-    uow.session.add(TaskReallocation(task_id=task.id, from_staff_id=task.assignee_id,
-                                     to_staff_id=target.id, reason=reason[:2000],
-                                     user_id=user.id, created_at=now))
+    uow.session.add(
+        TaskReallocation(
+            task_id=task.id,
+            from_staff_id=task.assignee_id,
+            to_staff_id=target.id,
+            reason=reason[:2000],
+            user_id=user.id,
+            created_at=now,
+        )
+    )
     task.assignee_id = target.id
     task.status = "allocated"
     task.allocated_at = now
-    audit.record(uow.session, user.id, "task_reallocated", now, contact_id=task.contact_id,
-                 task_id=task.id, to_staff=target.id)
+    audit.record(
+        uow.session,
+        user.id,
+        "task_reallocated",
+        now,
+        contact_id=task.contact_id,
+        task_id=task.id,
+        to_staff=target.id,
+    )
     uow.commit()
 
 
@@ -469,8 +590,12 @@ def _not_mid_call(uow: UnitOfWork, task: Task, target: Staff, now: datetime) -> 
     from callrouter.services.dialling import AlreadyDialling, current_lock, holder_name, is_live
 
     lock = current_lock(uow, task.callback_number)
-    if (lock is not None and lock.task_id == task.id and lock.staff_id != target.id
-            and is_live(uow, lock, now)):
+    if (
+        lock is not None
+        and lock.task_id == task.id
+        and lock.staff_id != target.id
+        and is_live(uow, lock, now)
+    ):
         raise AlreadyDialling(holder_name(uow, lock), lock.since)
 
 
@@ -485,13 +610,17 @@ def take(uow: UnitOfWork, task: Task, user: User, now: datetime) -> None:
     _open(task)
     staff = staff_for(uow.session, user)
     if staff is None:
-        raise TaskError("Your account is not linked to a duty rota record, so you cannot take "
-                        "call-backs. Ask an administrator to add your staff reference.")
+        raise TaskError(
+            "Your account is not linked to a duty rota record, so you cannot take "
+            "call-backs. Ask an administrator to add your staff reference."
+        )
     if task.assignee_id == staff.id:
         raise TaskError("You already hold this call-back")
     if task.status != "unallocated":
-        raise TaskError(f"{task.assignee.name if task.assignee else 'Someone else'} already "
-                        "holds this call-back")
+        raise TaskError(
+            f"{task.assignee.name if task.assignee else 'Someone else'} already "
+            "holds this call-back"
+        )
     if not allocation.could_take(staff, task):
         raise TaskError("Your role and skills do not fit this call-back")
     presence = allocation.presence_now(uow, staff, now)
@@ -502,11 +631,19 @@ def take(uow: UnitOfWork, task: Task, user: User, now: datetime) -> None:
     if not allocation.claim_for(uow, task.id, staff.id, now):
         uow.session.rollback()
         raise TaskError("This call-back was given to someone else a moment ago")
-    uow.session.add(TaskReallocation(task_id=task.id, from_staff_id=None, to_staff_id=staff.id,
-                                     reason="Taken from the waiting call-backs",
-                                     user_id=user.id, created_at=now))
-    audit.record(uow.session, user.id, "task_taken", now, contact_id=task.contact_id,
-                 task_id=task.id)
+    uow.session.add(
+        TaskReallocation(
+            task_id=task.id,
+            from_staff_id=None,
+            to_staff_id=staff.id,
+            reason="Taken from the waiting call-backs",
+            user_id=user.id,
+            created_at=now,
+        )
+    )
+    audit.record(
+        uow.session, user.id, "task_taken", now, contact_id=task.contact_id, task_id=task.id
+    )
     uow.commit()
     uow.session.refresh(task)
 
@@ -537,22 +674,31 @@ def cancel(uow: UnitOfWork, task: Task, user: User, reason: str, now: datetime) 
     task.closed_by_user_id = user.id
     task.next_attempt_at = None
     _release_dial_lock(uow, task)
-    audit.record(uow.session, user.id, "task_cancelled", now, contact_id=task.contact_id,
-                 task_id=task.id, reason=reason[:2000])
+    audit.record(
+        uow.session,
+        user.id,
+        "task_cancelled",
+        now,
+        contact_id=task.contact_id,
+        task_id=task.id,
+        reason=reason[:2000],
+    )
     uow.commit()
 
 
-def recent_escalations(session: Session, now: datetime,
-                       within: timedelta = timedelta(days=2), limit: int = 50
-                       ) -> list[Escalation]:
+def recent_escalations(
+    session: Session, now: datetime, within: timedelta = timedelta(days=2), limit: int = 50
+) -> list[Escalation]:
     """Return the escalations raised lately, newest first, with their tasks and contacts."""
-    return list(session.scalars(
-        select(Escalation)
-        .options(*_ESCALATION_LOADS, selectinload(Escalation.manager))
-        .where(Escalation.created_at >= now - within)
-        .order_by(Escalation.created_at.desc(), Escalation.id.desc())
-        .limit(limit)
-    ))
+    return list(
+        session.scalars(
+            select(Escalation)
+            .options(*_ESCALATION_LOADS, selectinload(Escalation.manager))
+            .where(Escalation.created_at >= now - within)
+            .order_by(Escalation.created_at.desc(), Escalation.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def closed_by(session: Session, task: Task) -> User | None:

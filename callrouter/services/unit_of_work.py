@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, Self
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -33,7 +33,7 @@ class UnitOfWork:
         self._jobs: list[tuple[str, tuple[int, ...], datetime | None]] = []
         self.session: Session
 
-    def __enter__(self) -> UnitOfWork:
+    def __enter__(self) -> Self:
         self.session = self._session_factory()
         self._jobs = []
         return self

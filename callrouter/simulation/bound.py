@@ -118,7 +118,10 @@ def fewest_s47_misses(trace: Trace, node_budget: int = DEFAULT_NODE_BUDGET) -> S
         jobs = []
         for c in cluster:
             job = _startable_job(
-                c.received / 60, c.due / 60, c.length / 60, 1.0,
+                c.received / 60,
+                c.due / 60,
+                c.length / 60,
+                1.0,
                 [span for p in c.able for span in spans[p]],
             )
             if job is not None:
@@ -164,8 +167,7 @@ def _eligible_staff(request: CallbackRequest, staff: Iterable[StaffMember]) -> f
     task = request.as_open_task()
     rules = PRODUCTION_RULES
     return frozenset(
-        m.ref for m in staff
-        if could_ever_take(m, task, rules.stand_ins, rules.out_of_hours_cover)
+        m.ref for m in staff if could_ever_take(m, task, rules.stand_ins, rules.out_of_hours_cover)
     )
 
 
@@ -227,7 +229,10 @@ def _pool_misses(
 
 
 def _startable_job(
-    received: float, due: float, minutes: float, weight: float,
+    received: float,
+    due: float,
+    minutes: float,
+    weight: float,
     spans: Iterable[tuple[float, float]],
 ) -> _Job | None:
     """Describe a request by when its call could really start in time; None if never.

@@ -154,8 +154,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--load", default="normal", help="normal, surge (x2) or a multiplier such as 1.5"
     )
-    parser.add_argument("--days", type=_days, default=7,
-                        help=f"days of incoming calls, 1 to {MAX_DAYS}")
+    parser.add_argument(
+        "--days", type=_days, default=7, help=f"days of incoming calls, 1 to {MAX_DAYS}"
+    )
     parser.add_argument("--out", default="simulation-report", help="directory for the report")
     parser.add_argument(
         "--strategy",
@@ -193,7 +194,8 @@ def _days(text: str) -> int:
     value = _positive_int(text)
     if value > MAX_DAYS:
         raise argparse.ArgumentTypeError(
-            f"at most {MAX_DAYS} days (a rota is planned a few weeks ahead), got {value}")
+            f"at most {MAX_DAYS} days (a rota is planned a few weeks ahead), got {value}"
+        )
     return value
 
 

@@ -93,8 +93,7 @@ class _Search:
             for person in people
         ]
         self.able = [
-            frozenset(i for i, person in enumerate(people) if person in c.able)
-            for c in self.calls
+            frozenset(i for i, person in enumerate(people) if person in c.able) for c in self.calls
         ]
         self.start = first
         self.budget = node_budget

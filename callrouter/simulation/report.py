@@ -28,13 +28,17 @@ def render_text(comparison: Comparison) -> str:
     trace = comparison.trace
     bounds = comparison.bounds
     lines = [
-        f"Front-door simulation: {trace.rota_name}, seed {trace.seed}, {_volume(trace)}, "
-        f"{_period(trace)}",
+        (
+            f"Front-door simulation: {trace.rota_name}, seed {trace.seed}, {_volume(trace)}, "
+            f"{_period(trace)}"
+        ),
         _calls_line(trace),
         _absences_line(trace),
         "",
-        f"{'strategy':<13}{'level':<16}{'requests':>9}{'in time':>9}{'share':>8}"
-        f"{'mean late':>11}{'max late':>10}{'never':>7}",
+        (
+            f"{'strategy':<13}{'level':<16}{'requests':>9}{'in time':>9}{'share':>8}"
+            f"{'mean late':>11}{'max late':>10}{'never':>7}"
+        ),
     ]
     for run in comparison.scores:
         for level_score in run.levels:
@@ -151,10 +155,12 @@ def render_svg(comparison: Comparison) -> str:
     width, height = 860, 360
     parts = [
         *svg_canvas(width, height),
-        f'<text x="20" y="22" font-size="14" font-weight="bold">'
-        f"{escape(comparison.trace.rota_name)}, seed {comparison.trace.seed}, "
-        f"{_volume(comparison.trace)}; s47 callers turned away in office hours: "
-        f"{len(comparison.trace.turned_away_in_office_hours)}</text>",
+        (
+            f'<text x="20" y="22" font-size="14" font-weight="bold">'
+            f"{escape(comparison.trace.rota_name)}, seed {comparison.trace.seed}, "
+            f"{_volume(comparison.trace)}; s47 callers turned away in office hours: "
+            f"{len(comparison.trace.turned_away_in_office_hours)}</text>"
+        ),
     ]
     parts += _share_panel(runs, levels, left=50, top=50, panel_width=460, panel_height=240)
     parts += _misses_panel(comparison, left=590, top=50, panel_width=240, panel_height=240)
@@ -241,10 +247,14 @@ def _misses_panel(comparison: Comparison, *, left, top, panel_width, panel_heigh
         )
     bound_y = top + panel_height - bound / tallest * panel_height
     parts += [
-        f'<line x1="{left}" x2="{left + panel_width}" y1="{bound_y:.1f}" y2="{bound_y:.1f}" '
-        f'stroke="black" stroke-dasharray="6 4"/>',
-        f'<text x="{left + panel_width}" y="{bound_y - 4:.1f}" text-anchor="end">'
-        f"offline bound {bound}</text>",
+        (
+            f'<line x1="{left}" x2="{left + panel_width}" y1="{bound_y:.1f}" y2="{bound_y:.1f}" '
+            f'stroke="black" stroke-dasharray="6 4"/>'
+        ),
+        (
+            f'<text x="{left + panel_width}" y="{bound_y - 4:.1f}" text-anchor="end">'
+            f"offline bound {bound}</text>"
+        ),
     ]
     return parts
 
@@ -252,8 +262,10 @@ def _misses_panel(comparison: Comparison, *, left, top, panel_width, panel_heigh
 def _axis(left, top, width, height, labels: Sequence[str]) -> list[str]:
     parts = [
         f'<line x1="{left}" x2="{left}" y1="{top}" y2="{top + height}" stroke="#444"/>',
-        f'<line x1="{left}" x2="{left + width}" y1="{top + height}" y2="{top + height}" '
-        f'stroke="#444"/>',
+        (
+            f'<line x1="{left}" x2="{left + width}" y1="{top + height}" y2="{top + height}" '
+            f'stroke="#444"/>'
+        ),
     ]
     for index, label in enumerate(labels):
         y = top + height - index * height / (len(labels) - 1)
@@ -268,8 +280,10 @@ def _legend(runs: Sequence[RunScore], *, left, top) -> list[str]:
     for index, run in enumerate(runs):
         x = left + index * 150
         parts += [
-            f'<rect x="{x}" y="{top - 10}" width="12" height="12" '
-            f'fill="{_COLOURS[index % len(_COLOURS)]}"/>',
+            (
+                f'<rect x="{x}" y="{top - 10}" width="12" height="12" '
+                f'fill="{_COLOURS[index % len(_COLOURS)]}"/>'
+            ),
             f'<text x="{x + 18}" y="{top}">{escape(run.strategy)}</text>',
         ]
     return parts

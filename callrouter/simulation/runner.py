@@ -33,9 +33,7 @@ def load_named_rota(name_or_path: str) -> tuple[str, Rota]:
         parts = [load_named_rota(part) for part in name_or_path.split("+")]
         return "+".join(name for name, _ in parts), join_rotas(rota for _, rota in parts)
     if name_or_path in SHIPPED_ROTAS + SHIPPED_COVER_ROTAS:
-        text = resources.files("callrouter.simulation").joinpath(
-            "rotas", f"{name_or_path}.csv"
-        )
+        text = resources.files("callrouter.simulation").joinpath("rotas", f"{name_or_path}.csv")
         return name_or_path, parse_rota(text.read_text(encoding="utf-8-sig"))
     path = Path(name_or_path)
     return path.stem, load_rota(path)
@@ -49,7 +47,9 @@ def make_strategy(name: str, capacity_per_person: int | None = DEFAULT_CAPACITY)
     if name == "edf_sw_only":
         # Production rules with nobody standing in and no EDT cover: what they add.
         options = {
-            **PRODUCTION_RULES.planning_options(), "stand_ins": (), "out_of_hours_cover": (),
+            **PRODUCTION_RULES.planning_options(),
+            "stand_ins": (),
+            "out_of_hours_cover": (),
         }
         return EarliestDeadlineFirst("edf_sw_only", **options)
     if name == "edf_brief":

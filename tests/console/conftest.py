@@ -26,45 +26,84 @@ def settings(settings, tmp_path):
     return replace(settings, flows_dir=flows)
 
 
-def create_staff(db, ref: str, name: str, role: str, team: str | None = None,
-                 on_shift: bool = True) -> Staff:
+def create_staff(
+    db, ref: str, name: str, role: str, team: str | None = None, on_shift: bool = True
+) -> Staff:
     staff = Staff(ref=ref, name=name, role=role, team=team, skills="", availability="available")
     db.add(staff)
     db.flush()
     if on_shift:
         now = datetime.now(UTC)
-        db.add(Shift(staff_id=staff.id, starts_at=now - timedelta(hours=1),
-                     ends_at=now + timedelta(hours=8)))
+        db.add(
+            Shift(
+                staff_id=staff.id,
+                starts_at=now - timedelta(hours=1),
+                ends_at=now + timedelta(hours=8),
+            )
+        )
     db.commit()
     return staff
 
 
-def create_user(db, role: str, email: str | None = None, name: str | None = None,
-                staff_ref: str | None = None) -> User:
-    user = accounts.create_user(db, email or f"{role}@council.example", PASSWORD,
-                                name or role.replace("_", " ").title(), role,
-                                datetime.now(UTC), staff_ref=staff_ref)
+def create_user(
+    db, role: str, email: str | None = None, name: str | None = None, staff_ref: str | None = None
+) -> User:
+    user = accounts.create_user(
+        db,
+        email or f"{role}@council.example",
+        PASSWORD,
+        name or role.replace("_", " ").title(),
+        role,
+        datetime.now(UTC),
+        staff_ref=staff_ref,
+    )
     db.commit()
     return user
 
 
-def create_task(db, level: str = "s47", role: str = "social_worker",
-                assignee: Staff | None = None, due_in: timedelta = timedelta(hours=1),
-                answers: dict | None = None, reference: str = "ACD347",
-                out_of_hours_cover: bool = False) -> Task:
+def create_task(
+    db,
+    level: str = "s47",
+    role: str = "social_worker",
+    assignee: Staff | None = None,
+    due_in: timedelta = timedelta(hours=1),
+    answers: dict | None = None,
+    reference: str = "ACD347",
+    out_of_hours_cover: bool = False,
+) -> Task:
     now = datetime.now(UTC)
-    contact = Contact(reference=reference, flow_name="default", channel="phone",
-                      from_number="+447400123456", status="closed", outcome="callback",
-                      answers=answers or {"level": level, "callback_number": "+447400123456",
-                                          "caller_name": "Ann Teacher", "child_name": "Sam Smith"},
-                      created_at=now, updated_at=now)
+    contact = Contact(
+        reference=reference,
+        flow_name="default",
+        channel="phone",
+        from_number="+447400123456",
+        status="closed",
+        outcome="callback",
+        answers=answers
+        or {
+            "level": level,
+            "callback_number": "+447400123456",
+            "caller_name": "Ann Teacher",
+            "child_name": "Sam Smith",
+        },
+        created_at=now,
+        updated_at=now,
+    )
     db.add(contact)
     db.flush()
-    task = Task(contact_id=contact.id, kind="callback", role=role, level=level,
-                callback_number="+447400123456", due_at=now + due_in,
-                status="allocated" if assignee else "unallocated",
-                assignee_id=assignee.id if assignee else None, created_at=now,
-                allocated_at=now if assignee else None, out_of_hours_cover=out_of_hours_cover)
+    task = Task(
+        contact_id=contact.id,
+        kind="callback",
+        role=role,
+        level=level,
+        callback_number="+447400123456",
+        due_at=now + due_in,
+        status="allocated" if assignee else "unallocated",
+        assignee_id=assignee.id if assignee else None,
+        created_at=now,
+        allocated_at=now if assignee else None,
+        out_of_hours_cover=out_of_hours_cover,
+    )
     db.add(task)
     db.commit()
     return task

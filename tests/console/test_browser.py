@@ -22,9 +22,16 @@ from callrouter.web import create_app
 from tests.console.conftest import PASSWORD, create_staff, create_task, create_user
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 AXE_JS = AXE_DEST / "axe.min.js"
 
@@ -53,8 +60,11 @@ class InlineDispatcher:
 def live(settings, runtime):
     dispatcher = InlineDispatcher()
     dispatcher.runtime = runtime
-    server_app = create_app(replace(settings, public_base_url="http://127.0.0.1"),
-                            dispatcher=dispatcher, runtime=runtime)
+    server_app = create_app(
+        replace(settings, public_base_url="http://127.0.0.1"),
+        dispatcher=dispatcher,
+        runtime=runtime,
+    )
     server_app.config["CONSOLE_POLL_SECONDS"] = 1
     server = make_server("127.0.0.1", 0, server_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -118,8 +128,9 @@ def test_an_advisor_takes_a_call_and_the_duty_worker_completes_it(live, browser,
     shot(advisor, "2-advisor-call-saved")
 
     # The worker's list refreshes itself and announces the new call-back.
-    worker.wait_for_selector(f"#callback-rows a:has-text('{reference}')",
-                           timeout=30_000)  # a poll and an allocation: slow on a busy machine
+    worker.wait_for_selector(
+        f"#callback-rows a:has-text('{reference}')", timeout=30_000
+    )  # a poll and an allocation: slow on a busy machine
     assert "new call-back" in worker.inner_text("#callback-announcer")
     shot(worker, "3-worker-new-callback")
     worker.click(f"#callback-rows a:has-text('{reference}')")
@@ -160,8 +171,9 @@ def test_a_manager_reallocates_a_call_back_using_only_the_keyboard(live, browser
 def test_the_edt_sees_an_escalation_arrive_and_takes_a_waiting_call_back(live, browser, db):
     worker = create_staff(db, "sw1", "Sam Worker", "social_worker")
     eve = create_staff(db, "ed1", "Eve Duty", "edt_social_worker", team="edt")
-    edt = create_user(db, "social_worker", email="edt@council.example", name="Eve Duty",
-                      staff_ref="ed1")
+    edt = create_user(
+        db, "social_worker", email="edt@council.example", name="Eve Duty", staff_ref="ed1"
+    )
     busy = create_task(db, assignee=worker, reference="BUSY47", out_of_hours_cover=True)
     # A two-hour s47 (Cheshire East): not yet the EDT's, but it can be taken.
     create_task(db, due_in=timedelta(minutes=110), reference="WAIT47", out_of_hours_cover=True)
@@ -170,8 +182,15 @@ def test_the_edt_sees_an_escalation_arrive_and_takes_a_waiting_call_back(live, b
     assert "No open call-back has been escalated to you" in page.inner_text("#escalated-rows")
 
     # Told while the page is open: the next poll shows it.
-    db.add(Escalation(task_id=busy.id, kind="at_risk", task_due_at=busy.due_at,
-                      manager_id=eve.id, created_at=datetime.now(UTC)))
+    db.add(
+        Escalation(
+            task_id=busy.id,
+            kind="at_risk",
+            task_due_at=busy.due_at,
+            manager_id=eve.id,
+            created_at=datetime.now(UTC),
+        )
+    )
     db.commit()
     page.wait_for_selector("#escalated-rows a:has-text('BUSY47')", timeout=30_000)
     assert "Sam Worker" in page.inner_text("#escalated-rows")
@@ -193,8 +212,15 @@ def test_main_pages_have_no_serious_accessibility_violations(live, browser, db, 
     edt_staff = create_staff(db, "ed1", "Eve Duty", "edt_social_worker")
     task = create_task(db, assignee=staff)
     waiting = create_task(db, reference="WAIT47", out_of_hours_cover=True)  # waits for the EDT
-    db.add(Escalation(task_id=waiting.id, kind="at_risk", task_due_at=waiting.due_at,
-                      manager_id=edt_staff.id, created_at=datetime.now(UTC)))
+    db.add(
+        Escalation(
+            task_id=waiting.id,
+            kind="at_risk",
+            task_due_at=waiting.due_at,
+            manager_id=edt_staff.id,
+            created_at=datetime.now(UTC),
+        )
+    )
     db.commit()
     users = {
         "advisor": create_user(db, "advisor"),
@@ -204,8 +230,12 @@ def test_main_pages_have_no_serious_accessibility_violations(live, browser, db, 
         "admin": create_user(db, "admin"),
     }
     pages = {
-        "advisor": ["/console/calls", "/console/calls/new", "/console/directory",
-                    "/console/history?number=07400123456"],
+        "advisor": [
+            "/console/calls",
+            "/console/calls/new",
+            "/console/directory",
+            "/console/history?number=07400123456",
+        ],
         "social_worker": ["/console/callbacks", f"/console/tasks/{task.id}"],
         "edt": ["/console/callbacks"],
         "practice_manager": ["/console/queue"],
@@ -222,13 +252,21 @@ def test_main_pages_have_no_serious_accessibility_violations(live, browser, db, 
             page.add_script_tag(content=axe)
             result = page.evaluate(
                 "() => axe.run(document, {runOnly: {type: 'tag', values: "
-                "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})")
+                "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})"
+            )
             for violation in result["violations"]:
                 if violation["impact"] in ("serious", "critical"):
-                    problems.append((url, violation["id"], violation["help"],
-                                     [n["target"] for n in violation["nodes"]][:3]))
+                    problems.append(
+                        (
+                            url,
+                            violation["id"],
+                            violation["help"],
+                            [n["target"] for n in violation["nodes"]][:3],
+                        )
+                    )
             overflow = page.evaluate(
-                "() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+                "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
             if overflow > 0:
                 problems.append((url, "reflow", f"scrolls sideways by {overflow}px", []))
             if zoom == 2:

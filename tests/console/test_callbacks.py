@@ -19,10 +19,10 @@ from tests.console.conftest import (
 
 
 def test_my_call_backs_are_ordered_by_deadline_with_overdue_unmissable(
-        client, db, social_worker, social_worker_staff):
+    client, db, social_worker, social_worker_staff
+):
     create_task(db, assignee=social_worker_staff, due_in=timedelta(hours=1), reference="LATER1")
-    create_task(db, assignee=social_worker_staff, due_in=timedelta(minutes=-10),
-                reference="LATE01")
+    create_task(db, assignee=social_worker_staff, due_in=timedelta(minutes=-10), reference="LATE01")
     create_task(db, due_in=timedelta(minutes=5), reference="NOTME1")
     sign_in(client, social_worker)
     soup = get_page(client, "/console/callbacks")
@@ -33,8 +33,7 @@ def test_my_call_backs_are_ordered_by_deadline_with_overdue_unmissable(
     assert rows[0].find(attrs={"data-due": True})
 
 
-def test_the_json_endpoint_gives_new_tasks_and_rows(client, db, social_worker,
-                                                    social_worker_staff):
+def test_the_json_endpoint_gives_new_tasks_and_rows(client, db, social_worker, social_worker_staff):
     sign_in(client, social_worker)
     assert client.get("/console/callbacks.json").json["tasks"] == []
     task = create_task(db, assignee=social_worker_staff)
@@ -44,11 +43,13 @@ def test_the_json_endpoint_gives_new_tasks_and_rows(client, db, social_worker,
 
 
 def test_the_edt_sees_the_urgent_call_backs_waiting_for_its_cover(
-        client, db, social_worker, social_worker_staff):
+    client, db, social_worker, social_worker_staff
+):
     create_staff(db, "ed1", "Eve Duty", "edt_social_worker", team="edt")
     edt = create_user(db, "social_worker", email="edt@council.example", staff_ref="ed1")
-    covered = create_task(db, due_in=timedelta(minutes=-5), reference="LATE47",
-                          out_of_hours_cover=True)
+    covered = create_task(
+        db, due_in=timedelta(minutes=-5), reference="LATE47", out_of_hours_cover=True
+    )
     create_task(db, assignee=social_worker_staff, reference="HELD47", out_of_hours_cover=True)
     create_task(db, level="public_concern", due_in=timedelta(hours=20), reference="PUBLIC")
 
@@ -79,22 +80,30 @@ def test_the_json_endpoint_says_401_when_signed_out(client):
 
 
 def test_an_early_help_worker_cannot_open_a_social_workers_s47_task(
-        client, db, early_help, social_worker_staff):
+    client, db, early_help, social_worker_staff
+):
     task = create_task(db, assignee=social_worker_staff)
     sign_in(client, early_help)
     get_page(client, f"/console/tasks/{task.id}", status=403)
     soup = get_page(client, "/console/callbacks")
-    response = client.post(f"/console/tasks/{task.id}/complete",
-                           data={"csrf_token": csrf_of(soup)})
+    response = client.post(f"/console/tasks/{task.id}/complete", data={"csrf_token": csrf_of(soup)})
     assert response.status_code == 403
     assert db.get(Task, task.id).status == "allocated"
 
 
 def test_the_task_page_shows_everything_captured_and_the_recording_to_its_holder(
-        client, db, social_worker, social_worker_staff):
-    answers = {"level": "s47", "callback_number": "+447400123456", "caller_name": "Ann Teacher",
-               "summary": {"recording_sid": "RE1", "recording_url": "https://api.example/RE1",
-                           "duration_seconds": 42}}
+    client, db, social_worker, social_worker_staff
+):
+    answers = {
+        "level": "s47",
+        "callback_number": "+447400123456",
+        "caller_name": "Ann Teacher",
+        "summary": {
+            "recording_sid": "RE1",
+            "recording_url": "https://api.example/RE1",
+            "duration_seconds": 42,
+        },
+    }
     task = create_task(db, assignee=social_worker_staff, answers=answers)
     sign_in(client, social_worker)
     soup = get_page(client, f"/console/tasks/{task.id}")
@@ -103,13 +112,21 @@ def test_the_task_page_shows_everything_captured_and_the_recording_to_its_holder
     assert soup.find(id="recording-link")["href"] == "https://api.example/RE1"
     viewed = db.scalar(select(AuditEvent).where(AuditEvent.action == "task_viewed"))
     assert (viewed.user_id, viewed.contact_id, viewed.task_id) == (
-        social_worker.id, task.contact_id, task.id)
+        social_worker.id,
+        task.contact_id,
+        task.id,
+    )
 
 
 def test_a_colleague_sees_an_unheld_task_but_not_its_recording(client, db, social_worker):
-    answers = {"level": "s47", "summary": {"recording_sid": "RE1",
-                                           "recording_url": "https://api.example/RE1",
-                                           "duration_seconds": 42}}
+    answers = {
+        "level": "s47",
+        "summary": {
+            "recording_sid": "RE1",
+            "recording_url": "https://api.example/RE1",
+            "duration_seconds": 42,
+        },
+    }
     task = create_task(db, answers=answers)
     sign_in(client, social_worker)
     soup = get_page(client, f"/console/tasks/{task.id}")
@@ -118,15 +135,17 @@ def test_a_colleague_sees_an_unheld_task_but_not_its_recording(client, db, socia
 
 
 def test_attempts_notes_and_completion_are_recorded_and_audited(
-        client, db, social_worker, social_worker_staff):
+    client, db, social_worker, social_worker_staff
+):
     task = create_task(db, assignee=social_worker_staff)
     sign_in(client, social_worker)
     url = f"/console/tasks/{task.id}"
     soup = get_page(client, url)
     token = csrf_of(soup)
     client.post(f"{url}/attempts", data={"csrf_token": token, "outcome": "no_answer"})
-    client.post(f"{url}/attempts", data={"csrf_token": token, "outcome": "reached",
-                                         "note": "Spoke to Ann"})
+    client.post(
+        f"{url}/attempts", data={"csrf_token": token, "outcome": "reached", "note": "Spoke to Ann"}
+    )
     client.post(f"{url}/notes", data={"csrf_token": token, "note": "Strategy discussion booked"})
     soup = get_page(client, url)
     attempts = soup.find(id="attempts").get_text(" ", strip=True)
@@ -137,7 +156,9 @@ def test_attempts_notes_and_completion_are_recorded_and_audited(
     assert db.get(Task, task.id).status == "completed"
     rows = db.scalars(select(TaskAttempt)).all()
     assert [(a.outcome, a.staff_id) for a in rows] == [
-        ("no_answer", social_worker_staff.id), ("reached", social_worker_staff.id)]
+        ("no_answer", social_worker_staff.id),
+        ("reached", social_worker_staff.id),
+    ]
     actions = db.scalars(select(AuditEvent.action).where(AuditEvent.task_id == task.id)).all()
     assert {"attempt_recorded", "note_added", "task_completed", "task_viewed"} <= set(actions)
 
@@ -146,30 +167,37 @@ def test_an_unknown_attempt_outcome_is_refused(client, db, social_worker, social
     task = create_task(db, assignee=social_worker_staff)
     sign_in(client, social_worker)
     soup = get_page(client, f"/console/tasks/{task.id}")
-    response = client.post(f"/console/tasks/{task.id}/attempts",
-                           data={"csrf_token": csrf_of(soup), "outcome": "hung_up"},
-                           follow_redirects=True)
+    response = client.post(
+        f"/console/tasks/{task.id}/attempts",
+        data={"csrf_token": csrf_of(soup), "outcome": "hung_up"},
+        follow_redirects=True,
+    )
     assert "Choose how the call-back attempt went" in response.get_data(as_text=True)
     assert db.scalar(select(TaskAttempt)) is None
 
 
 def test_handing_back_unallocates_keeps_the_reason_and_asks_for_allocation(
-        client, db, social_worker, social_worker_staff, redis):
+    client, db, social_worker, social_worker_staff, redis
+):
     task = create_task(db, assignee=social_worker_staff)
     sign_in(client, social_worker)
     soup = get_page(client, f"/console/tasks/{task.id}")
-    client.post(f"/console/tasks/{task.id}/hand-back",
-                data={"csrf_token": csrf_of(soup), "reason": "Going off shift"})
+    client.post(
+        f"/console/tasks/{task.id}/hand-back",
+        data={"csrf_token": csrf_of(soup), "reason": "Going off shift"},
+    )
     db.expire_all()
     held = db.get(Task, task.id)
     assert (held.status, held.assignee_id) == ("unallocated", None)
     move = db.scalar(select(TaskReallocation))
     assert (move.from_staff_id, move.to_staff_id, move.reason) == (
-        social_worker_staff.id, None, "Going off shift")
+        social_worker_staff.id,
+        None,
+        "Going off shift",
+    )
     from rq import Queue
 
     from workers.queues import QueueNames
 
-    queued = [job.args for name in QueueNames.all()
-              for job in Queue(name, connection=redis).jobs]
+    queued = [job.args for name in QueueNames.all() for job in Queue(name, connection=redis).jobs]
     assert (task.id,) in queued

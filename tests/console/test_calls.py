@@ -12,10 +12,17 @@ from tests.console.conftest import create_task, csrf_of, get_page, sign_in
 
 MOBILE = "07400 123456"
 S47_CALL = {
-    "caller_type": "professional", "service": "checs", "open_case": "none", "level": "s47",
-    "callback_number": MOBILE, "caller_name": "Ann Teacher",
-    "caller_agency": "Teacher, Oak Primary", "child_name": "Sam Smith", "child_age": "7",
-    "consent": "not_sought", "consent_reason": "The father is the person causing harm",
+    "caller_type": "professional",
+    "service": "checs",
+    "open_case": "none",
+    "level": "s47",
+    "callback_number": MOBILE,
+    "caller_name": "Ann Teacher",
+    "caller_agency": "Teacher, Oak Primary",
+    "child_name": "Sam Smith",
+    "child_age": "7",
+    "consent": "not_sought",
+    "consent_reason": "The father is the person causing harm",
     "summary": "Bruises on Sam's arms, seen this morning.",
 }
 
@@ -29,10 +36,20 @@ def take(client, data, status=302):
 
 def test_calls_now_shows_what_the_ivr_has_captured(client, db, advisor):
     now = datetime.now(UTC)
-    db.add(Contact(reference="KMN777", call_sid="CA1", flow_name="default", channel="phone",
-                   from_number="+447400123456", status="in_progress", current_node="consent",
-                   answers={"caller_type": "professional", "level": "s47"},
-                   created_at=now, updated_at=now))
+    db.add(
+        Contact(
+            reference="KMN777",
+            call_sid="CA1",
+            flow_name="default",
+            channel="phone",
+            from_number="+447400123456",
+            status="in_progress",
+            current_node="consent",
+            answers={"caller_type": "professional", "level": "s47"},
+            created_at=now,
+            updated_at=now,
+        )
+    )
     db.commit()
     sign_in(client, advisor)
     soup = get_page(client, "/console/calls")
@@ -53,7 +70,8 @@ def test_the_form_offers_levels_with_their_plain_meaning(client, advisor):
 
 
 def test_a_section_47_call_becomes_a_call_back_through_the_same_services(
-        client, db, advisor, dispatcher, jobs, social_worker):
+    client, db, advisor, dispatcher, jobs, social_worker
+):
     sign_in(client, advisor)
     response = take(client, S47_CALL)
     soup = get_page(client, response.headers["Location"])
@@ -85,16 +103,26 @@ def test_a_section_17_call_is_information_only_and_texts_the_e_form(client, db, 
 
 def test_a_level_2_caller_who_wants_only_the_link_is_signposted(client, db, advisor):
     sign_in(client, advisor)
-    take(client, {"caller_type": "professional", "service": "family_help", "open_case": "none",
-                  "level": "level2", "wants_callback": "False", "callback_number": MOBILE})
+    take(
+        client,
+        {
+            "caller_type": "professional",
+            "service": "family_help",
+            "open_case": "none",
+            "level": "level2",
+            "wants_callback": "False",
+            "callback_number": MOBILE,
+        },
+    )
     assert db.scalar(select(Contact)).outcome == "signposted"
     assert db.scalar(select(Message)).purpose == "signpost"
 
 
 def test_an_open_social_care_case_is_put_through_to_the_team(client, db, advisor):
     sign_in(client, advisor)
-    response = take(client, {"caller_type": "professional", "service": "checs",
-                             "open_case": "social_care"})
+    response = take(
+        client, {"caller_type": "professional", "service": "checs", "open_case": "social_care"}
+    )
     soup = get_page(client, response.headers["Location"])
     assert "0306 999 0002" in soup.get_text()
     contact = db.scalar(select(Contact))
@@ -103,8 +131,11 @@ def test_an_open_social_care_case_is_put_through_to_the_team(client, db, advisor
 
 def test_a_professional_must_give_name_agency_and_a_callable_number(client, db, advisor):
     sign_in(client, advisor)
-    response = take(client, {**S47_CALL, "caller_name": "", "caller_agency": "",
-                             "callback_number": "0909 879 0000"}, status=400)
+    response = take(
+        client,
+        {**S47_CALL, "caller_name": "", "caller_agency": "", "callback_number": "0909 879 0000"},
+        status=400,
+    )
     soup = BeautifulSoup_of(response)
     summary = soup.select_one(".govuk-error-summary").get_text(" ", strip=True)
     assert "UK phone number we can call back" in summary
@@ -116,8 +147,15 @@ def test_a_professional_must_give_name_agency_and_a_callable_number(client, db, 
 
 def test_a_member_of_the_public_may_stay_anonymous(client, db, advisor):
     sign_in(client, advisor)
-    take(client, {"caller_type": "public", "level": "public_concern",
-                  "callback_number": MOBILE, "summary": "Worried about the child next door"})
+    take(
+        client,
+        {
+            "caller_type": "public",
+            "level": "public_concern",
+            "callback_number": MOBILE,
+            "summary": "Worried about the child next door",
+        },
+    )
     contact = db.scalar(select(Contact))
     assert contact.outcome == "callback"
     assert "caller_agency" not in contact.answers
@@ -144,8 +182,9 @@ def test_earlier_contacts_are_shown_before_a_new_record_is_made(client, db, advi
     assert "EARLY1" in history.get_text()
     assert db.scalar(select(Contact).where(Contact.channel == "console")) is None
     seen = soup.find("input", attrs={"name": "history_seen"})["value"]
-    response = client.post("/console/calls/new",
-                           data={**S47_CALL, "history_seen": seen, "csrf_token": csrf_of(soup)})
+    response = client.post(
+        "/console/calls/new", data={**S47_CALL, "history_seen": seen, "csrf_token": csrf_of(soup)}
+    )
     assert response.status_code == 302
     assert db.scalar(select(Contact).where(Contact.channel == "console")) is not None
 

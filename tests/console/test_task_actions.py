@@ -33,18 +33,21 @@ def get_text_of(response, selector: str) -> str:
 
 def _colleague(db):
     create_staff(db, "sw2", "Alex Other", "social_worker", team="mash")
-    return create_user(db, "social_worker", email="alex@council.example", name="Alex Other",
-                       staff_ref="sw2")
+    return create_user(
+        db, "social_worker", email="alex@council.example", name="Alex Other", staff_ref="sw2"
+    )
 
 
 def _manager_colleague(db):
     create_staff(db, "pm2", "Mo Manager", "practice_manager", team="mash")
-    return create_user(db, "practice_manager", email="mo@council.example", name="Mo Manager",
-                       staff_ref="pm2")
+    return create_user(
+        db, "practice_manager", email="mo@council.example", name="Mo Manager", staff_ref="pm2"
+    )
 
 
 def test_start_call_shows_the_number_and_a_colleague_is_told_not_to_ring_too(
-        app, client, db, social_worker, social_worker_staff):
+    app, client, db, social_worker, social_worker_staff
+):
     task = create_task(db, assignee=social_worker_staff)
     url = f"/console/tasks/{task.id}"
     sign_in(client, social_worker)
@@ -66,8 +69,9 @@ def test_start_call_shows_the_number_and_a_colleague_is_told_not_to_ring_too(
     soup = get_page(other, url)
     assert soup.find(id="start-call") is None and soup.find(id="dialling") is None
     assert "Sam Worker started calling this caller at" in soup.find(id="dial-warning").get_text()
-    refused = other.post(f"{url}/start-call", data={"csrf_token": csrf_of(soup)},
-                         follow_redirects=True)
+    refused = other.post(
+        f"{url}/start-call", data={"csrf_token": csrf_of(soup)}, follow_redirects=True
+    )
     summary = get_text_of(refused, ".govuk-error-summary")
     assert "Sam Worker started calling this caller" in summary
     assert "Do not call them too" in summary
@@ -75,7 +79,8 @@ def test_start_call_shows_the_number_and_a_colleague_is_told_not_to_ring_too(
 
 
 def test_recording_the_attempt_frees_the_caller_for_a_colleague(
-        app, client, db, social_worker, social_worker_staff):
+    app, client, db, social_worker, social_worker_staff
+):
     task = create_task(db, assignee=social_worker_staff)
     url = f"/console/tasks/{task.id}"
     sign_in(client, social_worker)
@@ -90,8 +95,9 @@ def test_recording_the_attempt_frees_the_caller_for_a_colleague(
     assert soup.find(id="dial-warning") is None and soup.find(id="start-call")
 
 
-def test_start_call_without_the_form_token_is_refused(client, db, social_worker,
-                                                      social_worker_staff):
+def test_start_call_without_the_form_token_is_refused(
+    client, db, social_worker, social_worker_staff
+):
     task = create_task(db, assignee=social_worker_staff)
     sign_in(client, social_worker)
     get_page(client, f"/console/tasks/{task.id}")
@@ -103,16 +109,20 @@ def test_start_call_without_the_form_token_is_refused(client, db, social_worker,
 
 
 def test_my_call_backs_show_attempts_so_far_and_when_to_try_again_in_uk_time(
-        client, db, social_worker, social_worker_staff):
+    client, db, social_worker, social_worker_staff
+):
     with freeze_time(SUMMER_MORNING):
         task = create_task(db, assignee=social_worker_staff)  # section 47: due at 11:00 BST
         sign_in(client, social_worker)
         url = f"/console/tasks/{task.id}"
-        client.post(f"{url}/attempts", data={"csrf_token": csrf_of(get_page(client, url)),
-                                             "outcome": "no_answer"})
+        client.post(
+            f"{url}/attempts",
+            data={"csrf_token": csrf_of(get_page(client, url)), "outcome": "no_answer"},
+        )
 
         row = get_page(client, "/console/callbacks").select_one(
-            f"#callback-rows tr[data-task-id='{task.id}'] .console-attempts")
+            f"#callback-rows tr[data-task-id='{task.id}'] .console-attempts"
+        )
         task_page = get_page(client, url).find(id="task-summary").get_text(" ", strip=True)
 
     assert row.get_text(" ", strip=True) == "1 of 3 Try again at 10:20"
@@ -122,16 +132,22 @@ def test_my_call_backs_show_attempts_so_far_and_when_to_try_again_in_uk_time(
 
 
 def test_a_no_answer_before_the_retry_time_is_recorded_and_the_page_says_it_did_not_count(
-        client, db, social_worker, social_worker_staff):
+    client, db, social_worker, social_worker_staff
+):
     with freeze_time(SUMMER_MORNING) as clock:
         task = create_task(db, assignee=social_worker_staff)  # section 47: due at 11:00 BST
         sign_in(client, social_worker)
         url = f"/console/tasks/{task.id}"
         for _ in range(3):  # three taps in three minutes
             soup = get_page(client, url)
-            client.post(f"{url}/attempts", data={
-                "csrf_token": csrf_of(soup), "outcome": "no_answer",
-                "attempts_seen": soup.find("input", attrs={"name": "attempts_seen"})["value"]})
+            client.post(
+                f"{url}/attempts",
+                data={
+                    "csrf_token": csrf_of(soup),
+                    "outcome": "no_answer",
+                    "attempts_seen": soup.find("input", attrs={"name": "attempts_seen"})["value"],
+                },
+            )
             clock.tick(timedelta(minutes=1))
         page = get_page(client, url)
 
@@ -145,18 +161,22 @@ def test_a_no_answer_before_the_retry_time_is_recorded_and_the_page_says_it_did_
 
 
 def test_a_manager_cancels_a_call_back_with_a_reason_and_the_page_says_who_and_why(
-        client, db, manager, social_worker_staff):
+    client, db, manager, social_worker_staff
+):
     task = create_task(db, assignee=social_worker_staff)
     url = f"/console/tasks/{task.id}"
     sign_in(client, manager)
     soup = get_page(client, url)
     assert soup.find(id="cancel")
 
-    response = client.post(f"{url}/cancel", data={"csrf_token": csrf_of(soup), "reason": ""},
-                           follow_redirects=True)
+    response = client.post(
+        f"{url}/cancel", data={"csrf_token": csrf_of(soup), "reason": ""}, follow_redirects=True
+    )
     assert "Say why this call-back is being cancelled" in response.get_data(as_text=True)
-    client.post(f"{url}/cancel", data={"csrf_token": csrf_of(soup),
-                                       "reason": "Duplicate of ACD348, caller already helped"})
+    client.post(
+        f"{url}/cancel",
+        data={"csrf_token": csrf_of(soup), "reason": "Duplicate of ACD348, caller already helped"},
+    )
 
     db.expire_all()
     cancelled = db.get(Task, task.id)
@@ -164,20 +184,25 @@ def test_a_manager_cancels_a_call_back_with_a_reason_and_the_page_says_who_and_w
     summary = get_page(client, url).find(id="task-summary").get_text(" ", strip=True)
     assert "Cancelled" in summary and "by Pat Manager" in summary
     assert "Duplicate of ACD348, caller already helped" in summary
-    assert db.scalar(select(AuditEvent).where(AuditEvent.action == "task_cancelled")).user_id \
+    assert (
+        db.scalar(select(AuditEvent).where(AuditEvent.action == "task_cancelled")).user_id
         == manager.id
+    )
 
 
 def test_an_early_help_worker_cannot_cancel_even_their_own_call_back(client, db, early_help):
     staff = db.scalar(select(Staff).where(Staff.ref == "eh1"))
-    task = create_task(db, level="level2", role="early_help_worker", assignee=staff,
-                       due_in=timedelta(hours=48))
+    task = create_task(
+        db, level="level2", role="early_help_worker", assignee=staff, due_in=timedelta(hours=48)
+    )
     sign_in(client, early_help)
     soup = get_page(client, f"/console/tasks/{task.id}")
     assert soup.find(id="cancel") is None and soup.find(id="record-attempt")
 
-    response = client.post(f"/console/tasks/{task.id}/cancel",
-                           data={"csrf_token": csrf_of(soup), "reason": "Not needed"})
+    response = client.post(
+        f"/console/tasks/{task.id}/cancel",
+        data={"csrf_token": csrf_of(soup), "reason": "Not needed"},
+    )
 
     assert response.status_code == 403
     db.expire_all()
@@ -197,18 +222,34 @@ def test_cancel_without_the_form_token_is_refused(client, db, manager, social_wo
 def test_the_queue_lists_recent_escalations(client, db, manager, social_worker_staff):
     now = datetime.now(UTC)
     edt = create_staff(db, "ed1", "Eve Duty", "edt_social_worker")
-    risky = create_task(db, assignee=social_worker_staff, due_in=timedelta(minutes=10),
-                        reference="RISK01")
+    risky = create_task(
+        db, assignee=social_worker_staff, due_in=timedelta(minutes=10), reference="RISK01"
+    )
     late = create_task(db, due_in=timedelta(minutes=-5), reference="LATE01")
     old = create_task(db, due_in=timedelta(days=-5), reference="OLD001")
-    db.add_all([
-        Escalation(task_id=risky.id, kind="at_risk", task_due_at=risky.due_at,
-                   created_at=now - timedelta(minutes=20)),
-        Escalation(task_id=late.id, kind="breach", task_due_at=late.due_at,
-                   created_at=now - timedelta(minutes=5), manager_id=edt.id),
-        Escalation(task_id=old.id, kind="breach", task_due_at=old.due_at,
-                   created_at=now - timedelta(days=5)),
-    ])
+    db.add_all(
+        [
+            Escalation(
+                task_id=risky.id,
+                kind="at_risk",
+                task_due_at=risky.due_at,
+                created_at=now - timedelta(minutes=20),
+            ),
+            Escalation(
+                task_id=late.id,
+                kind="breach",
+                task_due_at=late.due_at,
+                created_at=now - timedelta(minutes=5),
+                manager_id=edt.id,
+            ),
+            Escalation(
+                task_id=old.id,
+                kind="breach",
+                task_due_at=old.due_at,
+                created_at=now - timedelta(days=5),
+            ),
+        ]
+    )
     db.commit()
     sign_in(client, manager)
 
@@ -223,8 +264,7 @@ def test_the_queue_lists_recent_escalations(client, db, manager, social_worker_s
     assert "Every manager" in rows[1].get_text()
 
 
-def test_no_call_back_expires_however_late_it_is(client, db, jobs, manager,
-                                                social_worker_staff):
+def test_no_call_back_expires_however_late_it_is(client, db, jobs, manager, social_worker_staff):
     created = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
     with freeze_time(created):
         task = create_task(db, due_in=timedelta(hours=1), reference="LATE47")
@@ -246,7 +286,8 @@ def test_no_call_back_expires_however_late_it_is(client, db, jobs, manager,
 
 
 def test_a_colleague_sees_who_holds_a_call_back_and_cannot_work_it(
-        app, client, db, social_worker, social_worker_staff):
+    app, client, db, social_worker, social_worker_staff
+):
     task = create_task(db, assignee=social_worker_staff)
     url = f"/console/tasks/{task.id}"
     other = app.test_client()
@@ -254,23 +295,30 @@ def test_a_colleague_sees_who_holds_a_call_back_and_cannot_work_it(
     soup = get_page(other, url)
     assert "Sam Worker holds this call-back" in soup.find(id="not-yours").get_text()
     assert soup.find(id="start-call") is None and soup.find(id="record-attempt") is None
-    refused = other.post(f"{url}/attempts", data={"csrf_token": csrf_of(soup),
-                                                  "outcome": "no_answer"},
-                         follow_redirects=True)
+    refused = other.post(
+        f"{url}/attempts",
+        data={"csrf_token": csrf_of(soup), "outcome": "no_answer"},
+        follow_redirects=True,
+    )
     assert "Only Sam Worker, who holds this call-back" in get_text_of(
-        refused, ".govuk-error-summary")
+        refused, ".govuk-error-summary"
+    )
     db.expire_all()
     assert db.get(Task, task.id).attempt_count in (None, 0)
 
 
-def test_an_attempt_form_sent_twice_records_one_attempt(client, db, social_worker,
-                                                         social_worker_staff):
+def test_an_attempt_form_sent_twice_records_one_attempt(
+    client, db, social_worker, social_worker_staff
+):
     task = create_task(db, assignee=social_worker_staff)
     url = f"/console/tasks/{task.id}"
     sign_in(client, social_worker)
     soup = get_page(client, url)
-    form = {"csrf_token": csrf_of(soup), "outcome": "no_answer",
-            "attempts_seen": soup.find("input", attrs={"name": "attempts_seen"})["value"]}
+    form = {
+        "csrf_token": csrf_of(soup),
+        "outcome": "no_answer",
+        "attempts_seen": soup.find("input", attrs={"name": "attempts_seen"})["value"],
+    }
     client.post(f"{url}/attempts", data=form)
     again = client.post(f"{url}/attempts", data=form, follow_redirects=True)
     assert "That attempt was already recorded" in get_text_of(again, ".govuk-error-summary")
@@ -279,11 +327,21 @@ def test_an_attempt_form_sent_twice_records_one_attempt(client, db, social_worke
 
 
 def test_the_task_page_says_when_a_text_to_the_caller_was_not_sent(
-        client, db, social_worker, social_worker_staff):
+    client, db, social_worker, social_worker_staff
+):
     task = create_task(db, assignee=social_worker_staff)
-    db.add(Message(contact_id=task.contact_id, purpose="missed_callback", to_number="+447400123456",
-                   body="Ref ACD347", status="failed", error="Twilio 21614: not a mobile",
-                   error_code=21614, created_at=datetime.now(UTC)))
+    db.add(
+        Message(
+            contact_id=task.contact_id,
+            purpose="missed_callback",
+            to_number="+447400123456",
+            body="Ref ACD347",
+            status="failed",
+            error="Twilio 21614: not a mobile",
+            error_code=21614,
+            created_at=datetime.now(UTC),
+        )
+    )
     db.commit()
     sign_in(client, social_worker)
     soup = get_page(client, f"/console/tasks/{task.id}")

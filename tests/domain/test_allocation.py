@@ -116,9 +116,7 @@ def test_ties_on_load_go_to_whoever_has_been_given_fewest_call_backs_this_shift(
     busy_morning = replace(person("a"), taken_this_shift=6)
     quiet_morning = replace(person("b"), taken_this_shift=2)
 
-    assert plan_assignments([task()], [busy_morning, quiet_morning], NOW) == [
-        Assignment("t1", "b")
-    ]
+    assert plan_assignments([task()], [busy_morning, quiet_morning], NOW) == [Assignment("t1", "b")]
     # Load still comes first: fewer open tasks beats a quieter morning.
     loaded = replace(quiet_morning, open_task_count=1)
     assert plan_assignments([task()], [busy_morning, loaded], NOW) == [Assignment("t1", "a")]
@@ -129,7 +127,7 @@ def test_with_overruns_someone_leaving_within_the_hour_takes_a_tie_before_a_quie
         person("leaving", shift_ends_at=NOW + timedelta(minutes=40)), taken_this_shift=9
     )
     staying = person("staying")
-    options = dict(allow_overrun=True, leaving_soon_within=timedelta(hours=1))
+    options = {"allow_overrun": True, "leaving_soon_within": timedelta(hours=1)}
 
     assert plan_assignments([task()], [staying, leaving], NOW, **options) == [
         Assignment("t1", "leaving")
@@ -172,8 +170,10 @@ def test_with_overrun_allowed_ties_go_to_whoever_leaves_soonest_keeping_the_stay
     assert plan == [Assignment("t1", "a")]
     # The next urgent call-back that lands then still finds someone free to take it.
     nxt = task("t2", due_in=timedelta(minutes=55))
-    busy = [staying_longer, person("a", shift_ends_at=NOW + timedelta(minutes=20),
-                                   open_task_count=1)]
+    busy = [
+        staying_longer,
+        person("a", shift_ends_at=NOW + timedelta(minutes=20), open_task_count=1),
+    ]
     assert plan_assignments([nxt], busy, NOW, capacity_per_person=1, allow_overrun=True) == [
         Assignment("t2", "b")
     ]
@@ -218,8 +218,14 @@ STAND_INS = ((Role.SOCIAL_WORKER, Role.PRACTICE_MANAGER),)
 
 def stand_in_plan(tasks, staff, within=timedelta(hours=1)):
     return plan_assignments(
-        tasks, staff, NOW, capacity_per_person=1, allow_overrun=True,
-        overdue_yields_to=timedelta(hours=1), stand_ins=STAND_INS, stand_in_within=within,
+        tasks,
+        staff,
+        NOW,
+        capacity_per_person=1,
+        allow_overrun=True,
+        overdue_yields_to=timedelta(hours=1),
+        stand_ins=STAND_INS,
+        stand_in_within=within,
     )
 
 
@@ -258,9 +264,7 @@ def test_a_stand_in_still_needs_the_skill_the_task_needs_and_only_stands_in_for_
 
     assert stand_in_plan([lado, advice], [plain_manager]) == []
     lado_manager = person("pm-lado", Role.PRACTICE_MANAGER, skills={Skill.LADO})
-    assert stand_in_plan([lado], [plain_manager, lado_manager]) == [
-        Assignment("lado", "pm-lado")
-    ]
+    assert stand_in_plan([lado], [plain_manager, lado_manager]) == [Assignment("lado", "pm-lado")]
 
 
 def test_the_most_urgent_call_back_gets_the_one_manager_free():
@@ -282,14 +286,17 @@ def test_the_edt_makes_an_urgent_call_back_the_front_door_cannot_whatever_its_sk
     staff = [edt, person("sw", shift_ends_at=NOW - timedelta(minutes=10))]
     high_risk_abuse = covered("da-high", skills={Skill.DOMESTIC_ABUSE})
 
-    plan = plan_assignments([covered(due_in=timedelta(minutes=40)), high_risk_abuse], staff, NOW,
-                            **PRODUCTION_RULES.planning_options())
+    plan = plan_assignments(
+        [covered(due_in=timedelta(minutes=40)), high_risk_abuse],
+        staff,
+        NOW,
+        **PRODUCTION_RULES.planning_options(),
+    )
 
     assert plan == [Assignment("s47", "edt")]  # one at a time: the cap is 1
-    assert plan_assignments([high_risk_abuse], staff, NOW,
-                            **PRODUCTION_RULES.planning_options()) == [
-        Assignment("da-high", "edt")
-    ]
+    assert plan_assignments(
+        [high_risk_abuse], staff, NOW, **PRODUCTION_RULES.planning_options()
+    ) == [Assignment("da-high", "edt")]
 
 
 def test_the_edt_takes_covered_call_backs_near_their_deadline_or_when_the_door_is_empty():
@@ -336,21 +343,38 @@ def test_whoever_handed_a_call_back_back_is_skipped_for_it_but_not_for_the_next(
     options = {**PRODUCTION_RULES.planning_options(), "capacity_per_person": 1}
 
     assert plan_assignments([handed_back, later], staff, NOW, **options) == [
-        Assignment("soonest", "b"), Assignment("later", "a")
+        Assignment("soonest", "b"),
+        Assignment("later", "a"),
     ]
     assert plan_assignments([handed_back], staff[:1], NOW, **options) == []
     reason = explain_unplaced(handed_back, staff[:1], NOW, capacity_per_person=1)
     assert reason is not None and reason.message.endswith("(not counting whoever handed it back)")
     # Whoever handed it back still counts as at the front door, for the planner and the
     # reason alike: the EDT waits until it is due within the hour.
-    later_covered = replace(later, id="covered", due_at=NOW + timedelta(hours=2),
-                            out_of_hours_cover=True, not_for=frozenset({"a"}))
+    later_covered = replace(
+        later,
+        id="covered",
+        due_at=NOW + timedelta(hours=2),
+        out_of_hours_cover=True,
+        not_for=frozenset({"a"}),
+    )
     edt = person("edt", Role.EDT_SOCIAL_WORKER)
     assert plan_assignments([later_covered], [staff[0], edt], NOW, **options) == []
-    waiting = explain_unplaced(later_covered, [staff[0], edt], NOW, **{
-        k: options[k] for k in ("capacity_per_person", "allow_overrun", "stand_ins",
-                                "stand_in_within", "out_of_hours_cover")
-    })
+    waiting = explain_unplaced(
+        later_covered,
+        [staff[0], edt],
+        NOW,
+        **{
+            k: options[k]
+            for k in (
+                "capacity_per_person",
+                "allow_overrun",
+                "stand_ins",
+                "stand_in_within",
+                "out_of_hours_cover",
+            )
+        },
+    )
     assert waiting is not None and "will take it if it is still waiting" in waiting.message
 
 
@@ -365,18 +389,16 @@ def test_someone_in_the_last_minutes_of_their_shift_is_given_a_call_back_only_as
     assert plan_assignments([task()], [seconds_left, staying], NOW, **options) == [
         Assignment("t1", "staying")
     ]
-    assert plan_assignments([task()], [seconds_left, half_hour_left, staying], NOW,
-                            **options) == [Assignment("t1", "leaving")]
+    assert plan_assignments([task()], [seconds_left, half_hour_left, staying], NOW, **options) == [
+        Assignment("t1", "leaving")
+    ]
     # Without a cap, even a colleague with work in hand comes before them.
     busy = replace(staying, open_task_count=1)
-    assert plan_assignments([task()], [seconds_left, busy], NOW,
-                            **{**options, "capacity_per_person": None}) == [
-        Assignment("t1", "staying")
-    ]
+    assert plan_assignments(
+        [task()], [seconds_left, busy], NOW, **{**options, "capacity_per_person": None}
+    ) == [Assignment("t1", "staying")]
     # With nobody else, they may still start it.
-    assert plan_assignments([task()], [seconds_left], NOW, **options) == [
-        Assignment("t1", "going")
-    ]
+    assert plan_assignments([task()], [seconds_left], NOW, **options) == [Assignment("t1", "going")]
     # An urgent one goes to a free practice manager or EDT worker before them; one with
     # hours to run does not (nobody stands in for that), so they may start it.
     manager = person("pm", Role.PRACTICE_MANAGER)
@@ -408,8 +430,9 @@ def test_who_could_ever_take_a_call_back_follows_every_admission_rule():
 
     assert could_ever_take(sw_with_skill, abuse, *rules)
     assert not could_ever_take(person("sw2"), abuse, *rules)  # lacks the skill
-    assert could_ever_take(replace(manager_without, skills=frozenset({Skill.DOMESTIC_ABUSE})),
-                           abuse, *rules)
+    assert could_ever_take(
+        replace(manager_without, skills=frozenset({Skill.DOMESTIC_ABUSE})), abuse, *rules
+    )
     assert not could_ever_take(manager_without, abuse, *rules)  # a stand-in needs the skill too
     assert not could_ever_take(manager_without, abuse)  # and the stand-in rule
     # The EDT only for what asks for its cover, but then whatever the skill.
@@ -422,15 +445,19 @@ def test_who_could_ever_take_a_call_back_follows_every_admission_rule():
 def test_the_reason_a_call_back_waits_says_when_a_stand_in_will_take_it():
     rules = PRODUCTION_RULES
     options = {
-        "capacity_per_person": 1, "lead_time": rules.lead_time, "allow_overrun": True,
-        "stand_ins": rules.stand_ins, "stand_in_within": rules.stand_in_within,
+        "capacity_per_person": 1,
+        "lead_time": rules.lead_time,
+        "allow_overrun": True,
+        "stand_ins": rules.stand_ins,
+        "stand_in_within": rules.stand_in_within,
         "out_of_hours_cover": rules.out_of_hours_cover,
     }
     busy_sw = person("sw", open_task_count=1)
     manager = person("pm", Role.PRACTICE_MANAGER)
 
-    later = explain_unplaced(task("public", due_in=timedelta(hours=5)), [busy_sw, manager],
-                             NOW, **options)
+    later = explain_unplaced(
+        task("public", due_in=timedelta(hours=5)), [busy_sw, manager], NOW, **options
+    )
     assert later is not None and later.reason == UnplacedReason.ALL_AT_CAPACITY
     assert later.message.endswith(
         "; a practice manager on shift will take it if it is still waiting when it is due "
@@ -466,10 +493,13 @@ def test_production_rules_let_a_practice_manager_stand_in_for_a_social_worker():
 
     assert plan_assignments([s47], staff, NOW, **options) == [Assignment("s47", "pm")]
     assert roles_able_to_take(Role.SOCIAL_WORKER, PRODUCTION_RULES.stand_ins) >= {
-        Role.SOCIAL_WORKER, Role.SENIOR_SOCIAL_WORKER, Role.PRACTICE_MANAGER
+        Role.SOCIAL_WORKER,
+        Role.SENIOR_SOCIAL_WORKER,
+        Role.PRACTICE_MANAGER,
     }
     assert roles_able_to_take(Role.EARLY_HELP_WORKER, PRODUCTION_RULES.stand_ins) == {
-        Role.EARLY_HELP_WORKER, Role.EARLY_HELP_OFFICER
+        Role.EARLY_HELP_WORKER,
+        Role.EARLY_HELP_OFFICER,
     }
 
 
@@ -588,7 +618,12 @@ def test_a_thousand_tasks_for_twenty_staff_go_only_to_eligible_people_within_the
             UnplacedReason.SHIFT_TOO_SHORT,
             "no senior social worker or social worker on shift long enough to make the call",
         ),
-        ([person(open_task_count=2)], (), UnplacedReason.ALL_AT_CAPACITY, "holds 2 open call-backs"),
+        (
+            [person(open_task_count=2)],
+            (),
+            UnplacedReason.ALL_AT_CAPACITY,
+            "holds 2 open call-backs",
+        ),
     ],
 )
 def test_a_task_left_unplaced_comes_with_the_reason_a_manager_needs(staff, needs, reason, words):

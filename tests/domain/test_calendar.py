@@ -274,9 +274,7 @@ def test_one_working_day_from_the_friday_before_the_usual_may_monday_of_2020_is_
 
 
 def test_a_council_closure_counts_as_a_non_working_day():
-    closed_for_christmas = WorkingCalendar.from_dict(
-        {"closures": ["2026-12-29 to 2026-12-31"]}
-    )
+    closed_for_christmas = WorkingCalendar.from_dict({"closures": ["2026-12-29 to 2026-12-31"]})
     due = closed_for_christmas.add_working_days(london(2026, 12, 24, 11, 0), 1)
     assert due == utc(2027, 1, 4, 11, 0)  # 1 Jan 2027 is New Year's Day, a Friday
 

@@ -226,7 +226,7 @@ def test_joining_overlaps_keeps_back_to_back_shifts_and_other_people_apart():
 
 
 def test_a_line_the_csv_reader_itself_refuses_is_an_error_naming_it():
-    too_long = "SW02,\"" + "x" * 200_000 + "\",social_worker,t,,,Tue,09:00,17:00"
+    too_long = 'SW02,"' + "x" * 200_000 + '",social_worker,t,,,Tue,09:00,17:00'
 
     with pytest.raises(RotaError, match=r"rota line 3: not readable as CSV"):
         rota("SW01,A,social_worker,t,,,Mon,09:00,17:00", too_long)
@@ -241,8 +241,10 @@ def test_shifts_between_refuses_a_time_without_a_zone():
 
 def test_a_column_named_twice_is_an_error_not_a_silent_choice():
     with pytest.raises(RotaError, match="rota line 1: column.s. start named twice"):
-        parse_rota("staff_ref,name,role,team,skills,date,weekday,start,end,start\n"
-                   "SW01,A,social_worker,t,,,Mon,09:00,17:00,10:00\n")
+        parse_rota(
+            "staff_ref,name,role,team,skills,date,weekday,start,end,start\n"
+            "SW01,A,social_worker,t,,,Mon,09:00,17:00,10:00\n"
+        )
 
 
 def test_a_dated_row_with_no_times_is_a_day_off_from_every_shift_starting_that_day():
@@ -257,7 +259,9 @@ def test_a_dated_row_with_no_times_is_a_day_off_from_every_shift_starting_that_d
     # The night that began the day before still runs into the morning.
     assert [s.staff_ref for s in parsed.on_shift_at(leave_day_noon.replace(hour=6))] == ["SW01"]
     assert [s.staff_ref for s in parsed.on_shift_at(leave_day_noon - timedelta(days=7))] == [
-        "SW01", "SW02"]
+        "SW01",
+        "SW02",
+    ]
 
 
 def test_a_day_off_needs_a_date_and_a_rota_of_days_off_has_no_shifts():
@@ -276,7 +280,10 @@ def test_on_a_bank_holiday_weekly_rows_give_the_front_door_no_shift_but_the_edt_
     christmas_noon = utc(2026, 12, 25, 12)  # a Friday
     assert [s.staff_ref for s in parsed.on_shift_at(christmas_noon)] == ["ED01"]
     assert [s.staff_ref for s in parsed.on_shift_at(christmas_noon - timedelta(days=7))] == [
-        "ED01", "PM01", "SW01"]
+        "ED01",
+        "PM01",
+        "SW01",
+    ]
 
 
 def test_someone_working_a_bank_holiday_is_written_in_as_a_dated_row():
@@ -287,7 +294,8 @@ def test_someone_working_a_bank_holiday_is_written_in_as_a_dated_row():
     )
     shifts = parsed.shifts_between(utc(2027, 3, 29), utc(2027, 3, 30))
     assert [(s.staff_ref, s.starts_at.hour, s.ends_at.hour) for s in shifts] == [
-        ("SW02", 9, 13)]  # 10:00 to 14:00 BST
+        ("SW02", 9, 13)
+    ]  # 10:00 to 14:00 BST
 
 
 def test_the_weekly_shifts_a_bank_holiday_leaves_out_are_listed_for_the_rota_manager():

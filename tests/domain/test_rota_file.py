@@ -17,15 +17,16 @@ def test_a_rota_saved_as_csv_utf_8_with_its_byte_order_mark_is_read(tmp_path):
 
 def test_a_rota_saved_as_windows_1252_names_the_line_and_how_to_save_it(tmp_path):
     path = tmp_path / "rota.csv"
-    path.write_bytes((HEADER + "EH01,Gemma,early_help_officer,mash,,,Tue,09:00,17:00\r\n"
-                      + ROW).encode("cp1252"))
+    path.write_bytes(
+        (HEADER + "EH01,Gemma,early_help_officer,mash,,,Tue,09:00,17:00\r\n" + ROW).encode("cp1252")
+    )
 
     with pytest.raises(RotaError) as caught:
         read_rota_text(path)
 
     assert caught.value.line == 3
     assert str(caught.value) == (
-        'rota line 3: not UTF-8 text (byte 0xe2); in Excel, save the rota as '
+        "rota line 3: not UTF-8 text (byte 0xe2); in Excel, save the rota as "
         '"CSV UTF-8 (Comma delimited)"'
     )
     assert "Si" not in str(caught.value)  # the name is personal data: never in a message

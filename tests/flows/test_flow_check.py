@@ -48,62 +48,83 @@ def messages(spec) -> str:
 DEFECTS = {
     "a key used twice": (
         lambda s: s["nodes"]["caller_type"]["options"][1].update(key="1"),
-        "node 'caller_type': key '1' is used twice"),
+        "node 'caller_type': key '1' is used twice",
+    ),
     "a reserved key": (
         lambda s: s["nodes"]["caller_type"]["options"][1].update(key="0"),
-        "node 'caller_type'"),
+        "node 'caller_type'",
+    ),
     "an option leading nowhere": (
         lambda s: s["nodes"]["level"]["options"][0].update(next="nowhere"),
-        "node 'level': leads to 'nowhere', which does not exist"),
+        "node 'level': leads to 'nowhere', which does not exist",
+    ),
     "an unreachable node": (
         lambda s: s["nodes"].update(orphan={"type": "say", "say": "Hello.", "next": "greeting"}),
-        "node 'orphan': no path from the start"),
+        "node 'orphan': no path from the start",
+    ),
     "a dead end": (
-        lambda s: s["nodes"]["summary"].update(next="summary_again") or s["nodes"].update(
-            summary_again={"type": "say", "say": "Again.", "next": "summary"}),
-        "node 'summary': no path from here ends in an outcome or transfer"),
+        lambda s: (
+            s["nodes"]["summary"].update(next="summary_again")
+            or s["nodes"].update(summary_again={"type": "say", "say": "Again.", "next": "summary"})
+        ),
+        "node 'summary': no path from here ends in an outcome or transfer",
+    ),
     "a missing prompt": (
         lambda s: s["nodes"]["consent"].pop("prompt"),
-        "node 'consent': 'prompt' is a required property"),
+        "node 'consent': 'prompt' is a required property",
+    ),
     "an empty prompt": (
         lambda s: s["nodes"]["consent"].update(prompt="   "),
-        "node 'consent': the prompt is empty"),
+        "node 'consent': the prompt is empty",
+    ),
     "an invalid team number": (
         lambda s: s["teams"]["edt"].update(number="+447700900123"),
-        "teams.edt: +447700900123 is not a valid phone number"),
+        "teams.edt: +447700900123 is not a valid phone number",
+    ),
     "an invalid line number": (
         lambda s: s.update(numbers=["+441632960001"]),
-        "numbers: +441632960001 is not a valid phone number"),
+        "numbers: +441632960001 is not a valid phone number",
+    ),
     "a say loop that never asks": (
         lambda s: s["nodes"]["greeting"].update(next="greeting"),
-        "node 'greeting': loops back to itself"),
+        "node 'greeting': loops back to itself",
+    ),
     "a slow section 47 route": (
         lambda s: s["nodes"]["greeting"].update(say="Welcome. " * 60),
-        "a section 47 caller hears about"),
+        "a section 47 caller hears about",
+    ),
     "hours without a message path": (
         lambda s: s.pop("message_path"),
-        "message_path: a flow with an hours node must name the message path"),
+        "message_path: a flow with an hours node must name the message path",
+    ),
     "a bad calendar": (
         lambda s: s["calendar"]["hours"].update(mon="17:00-09:00"),
-        "calendar: calendar hours for mon"),
+        "calendar: calendar hours for mon",
+    ),
     "an unknown role": (
         lambda s: s["levels"]["s47"].update(role="wizard"),
-        "levels.s47: no role named 'wizard'"),
+        "levels.s47: no role named 'wizard'",
+    ),
     "an unknown skill": (
         lambda s: s["levels"]["s47"].update(skill="juggling"),
-        "levels.s47.skill: 'juggling' is not one of"),
+        "levels.s47.skill: 'juggling' is not one of",
+    ),
     "a bad timescale": (
         lambda s: s["levels"]["s47"].update(timescale="1 day"),
-        "levels.s47: timescale '1 day' is ambiguous"),
+        "levels.s47: timescale '1 day' is ambiguous",
+    ),
     "a timescale too long to count": (
         lambda s: s["levels"]["s47"].update(timescale="99999999999 hours"),
-        "levels.s47: timescale '99999999999 hours' is longer than a year"),
+        "levels.s47: timescale '99999999999 hours' is longer than a year",
+    ),
     "a placeholder read out as is": (
         lambda s: s["nodes"]["consent"].update(prompt="Press 1 for {consent}."),
-        "node 'consent': {consent} in the prompt would be read out as is"),
+        "node 'consent': {consent} in the prompt would be read out as is",
+    ),
     "the same words for two keys": (
         lambda s: s["nodes"]["caller_type"]["options"][1]["speech"].append("teacher"),
-        "node 'caller_type': the words 'teacher' are given for both key '1' and key '2'"),
+        "node 'caller_type': the words 'teacher' are given for both key '1' and key '2'",
+    ),
 }
 
 
@@ -118,8 +139,11 @@ def test_a_flow_with_a_defect_is_refused_with_a_message_naming_where(defect):
 
 def test_a_node_defined_twice_in_the_file_is_refused_with_its_line():
     text = (FLOWS_DIR / "lancashire.yaml").read_text()
-    text = text.replace("  office_hours:\n", "  to_edt:\n    type: say\n    say: Hi.\n"
-                        "    next: office_hours\n\n  office_hours:\n", 1)
+    text = text.replace(
+        "  office_hours:\n",
+        "  to_edt:\n    type: say\n    say: Hi.\n    next: office_hours\n\n  office_hours:\n",
+        1,
+    )
     [problem] = check_text(text, "lancashire.yaml").problems
     assert "'to_edt' is given twice" in str(problem)
 
@@ -148,9 +172,7 @@ def test_a_short_clock_hour_level_without_out_of_hours_cover_is_warned_of_not_re
     spec = broken(uncover)
     report = check_spec(spec)
     assert report.ok
-    assert [warning.where for warning in report.warnings] == [
-        "levels.s47", "levels.public_concern"
-    ]
+    assert [warning.where for warning in report.warnings] == ["levels.s47", "levels.public_concern"]
     assert "the office shuts for at least 16 hours" in str(report.warnings[0])
     assert "out_of_hours_cover: true" in str(report.warnings[0])
     parse_flow(spec)  # the app still runs it

@@ -19,8 +19,11 @@ SHIPPED = sorted(path.stem for path in FLOWS_DIR.glob("*.yaml"))
 OPEN_AT = datetime(2026, 3, 10, 11, 0, tzinfo=UTC)
 # Saturday 14 March 2026, 11:00 GMT: every shipped office is shut.
 CLOSED_AT = datetime(2026, 3, 14, 11, 0, tzinfo=UTC)
-SPOKEN = {"caller_name": "Sam Taylor", "caller_agency": "Teacher at Hill School",
-          "child_name": "Alex Taylor"}
+SPOKEN = {
+    "caller_name": "Sam Taylor",
+    "caller_agency": "Teacher at Hill School",
+    "child_name": "Alex Taylor",
+}
 
 
 def load(name: str) -> dict:
@@ -28,16 +31,22 @@ def load(name: str) -> dict:
 
 
 def representative_paths(spec: dict) -> list[FlowPath]:
-    branch_fields = {name for node in spec["nodes"].values() if node["type"] == "branch"
-                     for case in node["cases"] for name in case["when"]}
+    branch_fields = {
+        name
+        for node in spec["nodes"].values()
+        if node["type"] == "branch"
+        for case in node["cases"]
+        for name in case["when"]
+    }
     kept: dict[tuple, FlowPath] = {}
     extra: list[FlowPath] = []
     pressed: set[tuple[str, str]] = set()
     for path in enumerate_paths(spec):
         keys = {(step.node, step.key) for step in path.steps if step.key}
-        signature = (tuple(step.node for step in path.steps),
-                     tuple(sorted((k, str(v)) for k, v in path.answers.items()
-                                  if k in branch_fields)))
+        signature = (
+            tuple(step.node for step in path.steps),
+            tuple(sorted((k, str(v)) for k, v in path.answers.items() if k in branch_fields)),
+        )
         if signature not in kept:
             kept[signature] = path
         elif not keys <= pressed:

@@ -22,12 +22,20 @@ def people(runtime):
         uow.session.add_all([worker, manager])
         uow.session.flush()
         users = {
-            role: User(email=f"{role}@council.example", name=name, role=role,
-                       password_hash="-", staff_ref=ref, created_at=NOW)
-            for role, name, ref in [("social_worker", "Sam Worker", "sw1"),
-                                    ("practice_manager", "Pat Manager", "pm1"),
-                                    ("early_help", "Erin Helper", None),
-                                    ("admin", "Ada Admin", None)]
+            role: User(
+                email=f"{role}@council.example",
+                name=name,
+                role=role,
+                password_hash="-",
+                staff_ref=ref,
+                created_at=NOW,
+            )
+            for role, name, ref in [
+                ("social_worker", "Sam Worker", "sw1"),
+                ("practice_manager", "Pat Manager", "pm1"),
+                ("early_help", "Erin Helper", None),
+                ("admin", "Ada Admin", None),
+            ]
         }
         uow.session.add_all(users.values())
         uow.commit()

@@ -92,11 +92,13 @@ def test_nobody_is_given_more_than_the_cap(runtime):
 
 def _leaving_and_staying_social_workers(runtime):
     with _uow(runtime) as uow:
-        create_staff(uow, "sw-leaving", "social_worker", starts=NOW - timedelta(hours=8),
-                     hours=8 + 5 / 60)  # five minutes left
+        create_staff(
+            uow, "sw-leaving", "social_worker", starts=NOW - timedelta(hours=8), hours=8 + 5 / 60
+        )  # five minutes left
         create_staff(uow, "sw-staying", "social_worker", starts=EARLIER, hours=1.5)
-        create_staff(uow, "sw-gone", "social_worker", starts=NOW - timedelta(hours=8),
-                     hours=8)  # signed off at ten
+        create_staff(
+            uow, "sw-gone", "social_worker", starts=NOW - timedelta(hours=8), hours=8
+        )  # signed off at ten
         task_id = create_task(uow, created=NOW).id
         uow.commit()
     return task_id
@@ -129,8 +131,9 @@ def test_ties_go_to_whoever_has_been_given_fewest_call_backs_since_their_shift_b
             done = create_task(uow, created=EARLIER, status="completed", assignee=busy)
             done.allocated_at = EARLIER + timedelta(minutes=minutes)
         for hours in (20, 21, 22, 23):
-            done = create_task(uow, created=NOW - timedelta(days=1), status="completed",
-                               assignee=quiet)
+            done = create_task(
+                uow, created=NOW - timedelta(days=1), status="completed", assignee=quiet
+            )
             done.allocated_at = NOW - timedelta(hours=hours)
         task_id = create_task(uow, created=NOW).id
         uow.commit()
@@ -146,8 +149,9 @@ def test_a_practice_manager_on_shift_stands_in_for_an_s47_no_social_worker_can_t
         create_staff(uow, "pm", "practice_manager", starts=EARLIER)
         create_task(uow, created=EARLIER, status="allocated", assignee=sw)
         s47 = create_task(uow, created=NOW).id
-        public = create_task(uow, created=NOW, due_in=timedelta(hours=24),
-                             level="public_concern").id
+        public = create_task(
+            uow, created=NOW, due_in=timedelta(hours=24), level="public_concern"
+        ).id
         uow.commit()
 
     with _uow(runtime) as uow:
@@ -163,10 +167,13 @@ def test_after_the_office_shuts_the_edt_is_given_the_urgent_call_backs_left_wait
     with _uow(runtime) as uow:
         create_staff(uow, "sw", "social_worker", starts=NOW.replace(hour=9))
         create_staff(uow, "edt", "edt_social_worker", starts=NOW.replace(hour=17), hours=16)
-        s47 = create_task(uow, created=NOW.replace(hour=16, minute=30),
-                          out_of_hours_cover=True).id
-        breached_public = create_task(uow, created=five_past_five - timedelta(hours=25),
-                                      due_in=timedelta(hours=24), level="public_concern").id
+        s47 = create_task(uow, created=NOW.replace(hour=16, minute=30), out_of_hours_cover=True).id
+        breached_public = create_task(
+            uow,
+            created=five_past_five - timedelta(hours=25),
+            due_in=timedelta(hours=24),
+            level="public_concern",
+        ).id
         uow.commit()
 
     with _uow(runtime) as uow:
@@ -179,8 +186,12 @@ def test_after_the_office_shuts_the_edt_is_given_the_urgent_call_backs_left_wait
 
 def test_a_manager_may_hand_the_edt_only_the_call_backs_it_covers(runtime):
     with _uow(runtime) as uow:
-        for ref, role in (("sw", "social_worker"), ("pm", "practice_manager"),
-                          ("edt", "edt_social_worker"), ("eh", "early_help_officer")):
+        for ref, role in (
+            ("sw", "social_worker"),
+            ("pm", "practice_manager"),
+            ("edt", "edt_social_worker"),
+            ("eh", "early_help_officer"),
+        ):
             create_staff(uow, ref, role, starts=EARLIER)
         s47 = create_task(uow, created=NOW, out_of_hours_cover=True)
         public = create_task(uow, created=NOW, level="public_concern")
@@ -194,10 +205,16 @@ def test_a_manager_may_hand_the_edt_only_the_call_backs_it_covers(runtime):
 
 def test_back_to_back_shifts_count_as_one_stretch_of_work(runtime):
     with _uow(runtime) as uow:
-        sw = create_staff(uow, "sw", "social_worker", starts=NOW - timedelta(hours=4),
-                          hours=4 + 2 / 60)  # ends 10:02 ...
-        uow.session.add(Shift(staff_id=sw.id, starts_at=NOW + timedelta(minutes=2),
-                              ends_at=NOW + timedelta(hours=4)))  # ... and goes on till 14:00
+        sw = create_staff(
+            uow, "sw", "social_worker", starts=NOW - timedelta(hours=4), hours=4 + 2 / 60
+        )  # ends 10:02 ...
+        uow.session.add(
+            Shift(
+                staff_id=sw.id,
+                starts_at=NOW + timedelta(minutes=2),
+                ends_at=NOW + timedelta(hours=4),
+            )
+        )  # ... and goes on till 14:00
         task_id = create_task(uow, created=NOW).id
         uow.commit()
 
@@ -266,8 +283,9 @@ def test_signing_off_hands_back_what_is_held_and_a_mistake_is_undone(runtime):
 
 def test_a_holder_whose_shift_ended_loses_the_task_to_the_pool(runtime):
     with _uow(runtime) as uow:
-        holder = create_staff(uow, "sw-1", "social_worker", starts=NOW - timedelta(hours=8),
-                              hours=7.5)
+        holder = create_staff(
+            uow, "sw-1", "social_worker", starts=NOW - timedelta(hours=8), hours=7.5
+        )
         create_staff(uow, "sw-2", "social_worker", starts=EARLIER)
         task_id = create_task(uow, created=EARLIER, status="allocated", assignee=holder).id
         uow.commit()
@@ -297,13 +315,26 @@ def test_a_task_handed_back_does_not_go_straight_back_to_the_same_person(runtime
 
 def _handed_back(uow, task, staff, at):
     """Record that this person handed the task back through the console."""
-    user = User(email=f"{staff.ref}@council.example", name=staff.name, role="social_worker",
-                password_hash="-", staff_ref=staff.ref, created_at=at)
+    user = User(
+        email=f"{staff.ref}@council.example",
+        name=staff.name,
+        role="social_worker",
+        password_hash="-",
+        staff_ref=staff.ref,
+        created_at=at,
+    )
     uow.session.add(user)
     uow.session.flush()
-    uow.session.add(TaskReallocation(task_id=task.id, from_staff_id=staff.id, to_staff_id=None,
-                                     reason="in a strategy meeting", user_id=user.id,
-                                     created_at=at))
+    uow.session.add(
+        TaskReallocation(
+            task_id=task.id,
+            from_staff_id=staff.id,
+            to_staff_id=None,
+            reason="in a strategy meeting",
+            user_id=user.id,
+            created_at=at,
+        )
+    )
 
 
 def test_a_hand_back_does_not_hold_up_an_earlier_deadline(runtime):
@@ -329,10 +360,10 @@ def test_someone_back_from_two_minutes_away_may_be_given_their_call_back_again(r
     # Only a hand-back by the person keeps it from them for the cooldown, not the allocator's
     # own release: they may be the only one with the skill.
     with _uow(runtime) as uow:
-        only = create_staff(uow, "sw-da", "social_worker", starts=EARLIER,
-                            skills="domestic_abuse")
-        task_id = create_task(uow, created=EARLIER, skill="domestic_abuse",
-                              status="allocated", assignee=only).id
+        only = create_staff(uow, "sw-da", "social_worker", starts=EARLIER, skills="domestic_abuse")
+        task_id = create_task(
+            uow, created=EARLIER, skill="domestic_abuse", status="allocated", assignee=only
+        ).id
         uow.commit()
         only_id = only.id
     with _uow(runtime) as uow:
@@ -381,12 +412,19 @@ def test_someone_busy_on_a_call_keeps_their_tasks_but_gets_no_new_ones(runtime):
 
 def test_a_holder_who_signed_off_mid_call_keeps_the_task_until_the_dial_lock_goes_stale(runtime):
     with _uow(runtime) as uow:
-        holder = create_staff(uow, "sw-1", "social_worker", starts=NOW - timedelta(hours=8),
-                              hours=7.9)
+        holder = create_staff(
+            uow, "sw-1", "social_worker", starts=NOW - timedelta(hours=8), hours=7.9
+        )
         create_staff(uow, "sw-2", "social_worker", starts=EARLIER)
         task = create_task(uow, created=EARLIER, status="allocated", assignee=holder)
-        uow.session.add(DialLock(callback_number=task.callback_number, task_id=task.id,
-                                 staff_id=holder.id, since=NOW - timedelta(minutes=10)))
+        uow.session.add(
+            DialLock(
+                callback_number=task.callback_number,
+                task_id=task.id,
+                staff_id=holder.id,
+                since=NOW - timedelta(minutes=10),
+            )
+        )
         uow.commit()
         task_id = task.id
 
@@ -398,10 +436,14 @@ def test_a_holder_who_signed_off_mid_call_keeps_the_task_until_the_dial_lock_goe
 
 def _gone_home_holding_one(uow, *, out_of_hours_cover=False):
     """A social worker whose shift ended just before NOW, holding a call-back given at EARLIER."""
-    holder = create_staff(uow, "sw-1", "social_worker", starts=NOW - timedelta(hours=8),
-                          hours=7.9)
-    task = create_task(uow, created=EARLIER, status="allocated", assignee=holder,
-                       out_of_hours_cover=out_of_hours_cover)
+    holder = create_staff(uow, "sw-1", "social_worker", starts=NOW - timedelta(hours=8), hours=7.9)
+    task = create_task(
+        uow,
+        created=EARLIER,
+        status="allocated",
+        assignee=holder,
+        out_of_hours_cover=out_of_hours_cover,
+    )
     task.allocated_at = EARLIER
     return holder, task
 
@@ -411,8 +453,14 @@ def test_a_holder_who_reached_the_caller_keeps_the_task_to_complete_after_signin
         holder, task = _gone_home_holding_one(uow)
         create_staff(uow, "sw-2", "social_worker", starts=EARLIER)
         # Reached just before her shift ended; the attempt let go of the dial lock.
-        uow.session.add(TaskAttempt(task_id=task.id, staff_id=holder.id, outcome="reached",
-                                    created_at=NOW - timedelta(minutes=7)))
+        uow.session.add(
+            TaskAttempt(
+                task_id=task.id,
+                staff_id=holder.id,
+                outcome="reached",
+                created_at=NOW - timedelta(minutes=7),
+            )
+        )
         uow.commit()
         task_id = task.id
 
@@ -425,12 +473,22 @@ def test_a_retry_owed_after_the_caller_was_reached_goes_to_someone_on_shift(runt
     with _uow(runtime) as uow:
         holder, task = _gone_home_holding_one(uow)
         create_staff(uow, "sw-2", "social_worker", starts=EARLIER)
-        uow.session.add_all([
-            TaskAttempt(task_id=task.id, staff_id=holder.id, outcome="reached",
-                        created_at=NOW - timedelta(minutes=40)),
-            TaskAttempt(task_id=task.id, staff_id=holder.id, outcome="no_answer",
-                        created_at=NOW - timedelta(minutes=10)),
-        ])
+        uow.session.add_all(
+            [
+                TaskAttempt(
+                    task_id=task.id,
+                    staff_id=holder.id,
+                    outcome="reached",
+                    created_at=NOW - timedelta(minutes=40),
+                ),
+                TaskAttempt(
+                    task_id=task.id,
+                    staff_id=holder.id,
+                    outcome="no_answer",
+                    created_at=NOW - timedelta(minutes=10),
+                ),
+            ]
+        )
         uow.commit()
         task_id = task.id
     with _uow(runtime) as uow:
@@ -442,8 +500,14 @@ def test_a_caller_the_edt_reached_for_a_gone_holder_is_not_given_out_again(runti
         _, task = _gone_home_holding_one(uow, out_of_hours_cover=True)
         edt = create_staff(uow, "ed-1", "edt_social_worker", starts=EARLIER)
         create_staff(uow, "ed-2", "edt_social_worker", starts=EARLIER)
-        uow.session.add(TaskAttempt(task_id=task.id, staff_id=edt.id, outcome="reached",
-                                    created_at=NOW - timedelta(minutes=5)))
+        uow.session.add(
+            TaskAttempt(
+                task_id=task.id,
+                staff_id=edt.id,
+                outcome="reached",
+                created_at=NOW - timedelta(minutes=5),
+            )
+        )
         uow.commit()
     with _uow(runtime) as uow:
         assert release_unreachable_holders(uow, NOW) == []
@@ -453,18 +517,26 @@ def test_a_holder_whose_page_keeps_a_long_call_alive_keeps_the_task_past_sign_of
     from callrouter.services.dialling import keep_dialling
 
     with _uow(runtime) as uow:
-        holder = create_staff(uow, "sw-1", "social_worker", starts=NOW - timedelta(hours=8),
-                              hours=7.9)
+        holder = create_staff(
+            uow, "sw-1", "social_worker", starts=NOW - timedelta(hours=8), hours=7.9
+        )
         task = create_task(uow, created=EARLIER, status="allocated", assignee=holder)
-        uow.session.add(DialLock(callback_number=task.callback_number, task_id=task.id,
-                                 staff_id=holder.id, since=NOW - timedelta(minutes=10)))
+        uow.session.add(
+            DialLock(
+                callback_number=task.callback_number,
+                task_id=task.id,
+                staff_id=holder.id,
+                since=NOW - timedelta(minutes=10),
+            )
+        )
         uow.commit()
         task_id, holder_id = task.id, holder.id
 
     for minutes in (0, 5, 10):  # the task page says so every few minutes
         with _uow(runtime) as uow:
-            assert keep_dialling(uow, uow.session.get(Task, task_id), holder_id,
-                                 NOW + timedelta(minutes=minutes))
+            assert keep_dialling(
+                uow, uow.session.get(Task, task_id), holder_id, NOW + timedelta(minutes=minutes)
+            )
     with _uow(runtime) as uow:
         assert release_unreachable_holders(uow, NOW + timedelta(minutes=20)) == []
     assert _holder(runtime, task_id) == ("allocated", "sw-1")
@@ -478,8 +550,9 @@ def test_off_lasts_a_night_shift_past_midnight_but_not_the_next_night(runtime):
         night = create_staff(uow, "ed-1", "edt_social_worker", starts=friday_21, hours=3)
         rows = ((friday_21 + timedelta(hours=3), 9), (friday_21 + timedelta(days=1), 12))
         for starts, hours in rows:
-            uow.session.add(Shift(staff_id=night.id, starts_at=starts,
-                                  ends_at=starts + timedelta(hours=hours)))
+            uow.session.add(
+                Shift(staff_id=night.id, starts_at=starts, ends_at=starts + timedelta(hours=hours))
+            )
         uow.commit()
         night_id = night.id
 
@@ -493,8 +566,13 @@ def test_off_sick_late_in_an_evening_stays_off_past_a_midnight_split_in_the_rota
     evening = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)
     with _uow(runtime) as uow:
         worker = create_staff(uow, "sw-late", "social_worker", starts=evening, hours=8)
-        uow.session.add(Shift(staff_id=worker.id, starts_at=evening + timedelta(hours=8),
-                              ends_at=evening + timedelta(hours=16)))
+        uow.session.add(
+            Shift(
+                staff_id=worker.id,
+                starts_at=evening + timedelta(hours=8),
+                ends_at=evening + timedelta(hours=16),
+            )
+        )
         uow.commit()
         worker_id = worker.id
     with _uow(runtime) as uow:
@@ -511,10 +589,18 @@ def test_away_lasts_the_shift_and_off_the_day_so_nobody_is_left_out_for_good(run
     tomorrow = NOW + timedelta(days=1)
     with _uow(runtime) as uow:
         worker = create_staff(uow, "sw-1", "social_worker", starts=EARLIER)
-        uow.session.add(Shift(staff_id=worker.id, starts_at=tomorrow - timedelta(hours=1),
-                              ends_at=tomorrow + timedelta(hours=7)))
-        later_today = Shift(staff_id=worker.id, starts_at=NOW + timedelta(hours=9),
-                            ends_at=NOW + timedelta(hours=10))
+        uow.session.add(
+            Shift(
+                staff_id=worker.id,
+                starts_at=tomorrow - timedelta(hours=1),
+                ends_at=tomorrow + timedelta(hours=7),
+            )
+        )
+        later_today = Shift(
+            staff_id=worker.id,
+            starts_at=NOW + timedelta(hours=9),
+            ends_at=NOW + timedelta(hours=10),
+        )
         uow.session.add(later_today)
         uow.commit()
         worker_id = worker.id

@@ -48,8 +48,10 @@ def test_concurrent_allocators_never_give_a_task_twice_or_anyone_more_than_the_c
         start = manager.Barrier(PROCESSES)  # all allocators begin together
         results = pool.starmap(
             allocate_and_complete,
-            [(settings.database_url, NOW.isoformat(), ROUNDS, CAP, seed, start)
-             for seed in range(PROCESSES)],
+            [
+                (settings.database_url, NOW.isoformat(), ROUNDS, CAP, seed, start)
+                for seed in range(PROCESSES)
+            ],
         )
 
     claims = [claim for process_claims, _, _ in results for claim in process_claims]
@@ -61,25 +63,31 @@ def test_concurrent_allocators_never_give_a_task_twice_or_anyone_more_than_the_c
     assert len(claims) > STAFF * CAP, "the processes should have raced for freed places"
 
     with runtime.session_factory() as session:
-        held = Counter(dict(session.execute(
-            select(Task.assignee_id, func.count()).where(Task.status == "allocated")
-            .group_by(Task.assignee_id)).all()))
+        held = Counter(
+            dict(
+                session.execute(
+                    select(Task.assignee_id, func.count())
+                    .where(Task.status == "allocated")
+                    .group_by(Task.assignee_id)
+                ).all()
+            )
+        )
         assert max(held.values(), default=0) <= CAP
         owners = dict(session.execute(select(Task.id, Task.assignee_id)).all())
     for task_id, staff_id in claims:
         assert owners[task_id] == staff_id
 
 
-def test_a_call_back_completed_while_its_holder_is_released_stays_completed(
-    runtime, monkeypatch
-):
+def test_a_call_back_completed_while_its_holder_is_released_stays_completed(runtime, monkeypatch):
     # The release reads who holds what, then writes; a holder completing the call-back in
     # between (the console takes no allocator lock) must not have it reopened.
     with runtime.unit_of_work(NoDispatcher()) as uow:
-        gone = create_staff(uow, "sw-gone", "social_worker", starts=NOW - timedelta(hours=8),
-                            hours=7.5)
-        task_id = create_task(uow, created=NOW - timedelta(minutes=40), status="allocated",
-                              assignee=gone).id
+        gone = create_staff(
+            uow, "sw-gone", "social_worker", starts=NOW - timedelta(hours=8), hours=7.5
+        )
+        task_id = create_task(
+            uow, created=NOW - timedelta(minutes=40), status="allocated", assignee=gone
+        ).id
         uow.commit()
     read_staff = allocation.everyone_as_candidates
 
@@ -107,10 +115,14 @@ def test_a_call_back_a_manager_changed_while_the_allocator_planned_keeps_the_cha
     # be overwritten: the claim is conditional on the task still being unallocated.
     with runtime.unit_of_work(NoDispatcher()) as uow:
         free = create_staff(uow, "sw-free", "social_worker", starts=NOW - timedelta(hours=1))
-        chosen = create_staff(uow, "sw-chosen", "social_worker",
-                              starts=NOW - timedelta(hours=1))
-        manager = User(email="pm@council.example", name="Pat Manager", role="practice_manager",
-                       password_hash="-", created_at=NOW)
+        chosen = create_staff(uow, "sw-chosen", "social_worker", starts=NOW - timedelta(hours=1))
+        manager = User(
+            email="pm@council.example",
+            name="Pat Manager",
+            role="practice_manager",
+            password_hash="-",
+            created_at=NOW,
+        )
         uow.session.add(manager)
         task_id = create_task(uow, created=NOW - timedelta(minutes=5)).id
         uow.commit()
@@ -133,5 +145,6 @@ def test_a_call_back_a_manager_changed_while_the_allocator_planned_keeps_the_cha
     with runtime.session_factory() as session:
         task = session.get(Task, task_id)
         assert (task.status, task.assignee_id) == (
-            ("cancelled", None) if meanwhile == "cancelled" else ("allocated", chosen_id))
+            ("cancelled", None) if meanwhile == "cancelled" else ("allocated", chosen_id)
+        )
         assert task.assignee_id != free_id

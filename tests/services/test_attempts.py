@@ -23,18 +23,42 @@ def queue():
     return RecordingDispatcher()
 
 
-def make_task(runtime, people, level="s47", due_in=timedelta(hours=1), number=MOBILE,
-              reference="ACD347", flow_name="default", out_of_hours_cover=False,
-              created=NOW) -> int:
+def make_task(
+    runtime,
+    people,
+    level="s47",
+    due_in=timedelta(hours=1),
+    number=MOBILE,
+    reference="ACD347",
+    flow_name="default",
+    out_of_hours_cover=False,
+    created=NOW,
+) -> int:
     with runtime.unit_of_work(RecordingDispatcher()) as uow:
-        contact = Contact(reference=reference, flow_name=flow_name, channel="phone",
-                          from_number=number, status="closed", outcome="callback",
-                          answers={"level": level, "callback_number": number},
-                          created_at=NOW, updated_at=NOW)
-        task = Task(contact=contact, kind="callback", role="social_worker", level=level,
-                    callback_number=number, due_at=created + due_in, status="allocated",
-                    assignee_id=people["worker"], created_at=created, allocated_at=created,
-                    out_of_hours_cover=out_of_hours_cover)
+        contact = Contact(
+            reference=reference,
+            flow_name=flow_name,
+            channel="phone",
+            from_number=number,
+            status="closed",
+            outcome="callback",
+            answers={"level": level, "callback_number": number},
+            created_at=NOW,
+            updated_at=NOW,
+        )
+        task = Task(
+            contact=contact,
+            kind="callback",
+            role="social_worker",
+            level=level,
+            callback_number=number,
+            due_at=created + due_in,
+            status="allocated",
+            assignee_id=people["worker"],
+            created_at=created,
+            allocated_at=created,
+            out_of_hours_cover=out_of_hours_cover,
+        )
         uow.session.add(task)
         uow.commit()
         return task.id
@@ -48,7 +72,8 @@ def attempt(runtime, queue, task_id, user_id, outcome, at, note=""):
 
 
 def test_no_answer_schedules_a_retry_that_fits_the_deadline_and_reconsiders_the_task_then(
-        runtime, people, queue, db):
+    runtime, people, queue, db
+):
     task_id = make_task(runtime, people)
 
     attempt(runtime, queue, task_id, people["social_worker"], "no_answer", NOW)
@@ -56,13 +81,17 @@ def test_no_answer_schedules_a_retry_that_fits_the_deadline_and_reconsiders_the_
     task = db.get(Task, task_id)
     # Two tries left in the hour: the next one a third of the way to the deadline.
     assert (task.status, task.attempt_count, task.next_attempt_at) == (
-        "allocated", 1, NOW + timedelta(minutes=20))
+        "allocated",
+        1,
+        NOW + timedelta(minutes=20),
+    )
     assert ("allocate_task", (task_id,), NOW + timedelta(minutes=20)) in queue.jobs
     assert db.scalar(select(Message)) is None
 
 
 def test_a_voicemail_late_in_the_evening_is_retried_in_the_offices_open_hours(
-        runtime, people, queue, db):
+    runtime, people, queue, db
+):
     evening = datetime(2026, 11, 23, 20, 30, tzinfo=UTC)
     task_id = make_task(runtime, people, level="level2", due_in=timedelta(hours=60))
 
@@ -83,7 +112,8 @@ def test_a_section_47_retry_is_not_held_back_by_quiet_hours(runtime, people, que
 
 
 def test_after_the_last_unanswered_attempt_the_caller_is_texted_and_a_manager_reviews(
-        runtime, people, queue, db):
+    runtime, people, queue, db
+):
     task_id = make_task(runtime, people)
     worker = people["social_worker"]
     attempt(runtime, queue, task_id, worker, "no_answer", NOW)
@@ -91,8 +121,7 @@ def test_after_the_last_unanswered_attempt_the_caller_is_texted_and_a_manager_re
     attempt(runtime, queue, task_id, worker, "no_answer", NOW + timedelta(minutes=40))
 
     task = db.get(Task, task_id)
-    assert (task.status, task.attempt_count, task.next_attempt_at) == (
-        "unable_to_contact", 3, None)
+    assert (task.status, task.attempt_count, task.next_attempt_at) == ("unable_to_contact", 3, None)
     assert task.closed_at == NOW + timedelta(minutes=40)
     assert task.closed_reason == "No answer after 3 attempts"
     assert task.closed_by_user_id == worker
@@ -102,7 +131,10 @@ def test_after_the_last_unanswered_attempt_the_caller_is_texted_and_a_manager_re
     assert "0306 999 0000" in text.body
     review = db.scalar(select(Task).where(Task.kind == "review"))
     assert (review.contact_id, review.role, review.status) == (
-        task.contact_id, "practice_manager", "unallocated")
+        task.contact_id,
+        "practice_manager",
+        "unallocated",
+    )
     assert ("send_message", (text.id,), None) in queue.jobs
     assert ("allocate_task", (review.id,), None) in queue.jobs
     actions = db.scalars(select(AuditEvent.action).where(AuditEvent.task_id == task_id)).all()
@@ -112,33 +144,57 @@ def test_after_the_last_unanswered_attempt_the_caller_is_texted_and_a_manager_re
 def test_each_council_texts_its_own_line_number(runtime, people, queue, db):
     task_id = make_task(runtime, people, flow_name="lancashire")
     for minutes in (0, 20, 40):
-        attempt(runtime, queue, task_id, people["social_worker"], "no_answer",
-                NOW + timedelta(minutes=minutes))
+        attempt(
+            runtime,
+            queue,
+            task_id,
+            people["social_worker"],
+            "no_answer",
+            NOW + timedelta(minutes=minutes),
+        )
 
     body = db.scalar(select(Message.body))
     assert body.startswith("Lancashire MASH, ref ACD347.") and "0300 123 6720" in body
 
 
 def test_a_wrong_number_ends_the_call_back_at_once_with_no_text_and_a_review(
-        runtime, people, queue, db):
+    runtime, people, queue, db
+):
     task_id = make_task(runtime, people)
 
-    attempt(runtime, queue, task_id, people["social_worker"], "wrong_number", NOW,
-            note="A shop answered")
+    attempt(
+        runtime,
+        queue,
+        task_id,
+        people["social_worker"],
+        "wrong_number",
+        NOW,
+        note="A shop answered",
+    )
 
     task = db.get(Task, task_id)
     assert (task.status, task.closed_reason, task.attempt_count) == (
-        "unable_to_contact", "Wrong number", 1)
+        "unable_to_contact",
+        "Wrong number",
+        1,
+    )
     assert db.scalar(select(Message)) is None
     assert db.scalar(select(Task).where(Task.kind == "review")) is not None
 
 
 def test_a_landline_caller_who_cannot_be_reached_is_not_texted_but_is_reviewed(
-        runtime, people, queue, db):
+    runtime, people, queue, db
+):
     task_id = make_task(runtime, people, number=LANDLINE)
     for minutes in (0, 20, 40):
-        attempt(runtime, queue, task_id, people["social_worker"], "voicemail",
-                NOW + timedelta(minutes=minutes))
+        attempt(
+            runtime,
+            queue,
+            task_id,
+            people["social_worker"],
+            "voicemail",
+            NOW + timedelta(minutes=minutes),
+        )
 
     assert db.get(Task, task_id).status == "unable_to_contact"
     assert db.scalar(select(Message)) is None
@@ -146,12 +202,20 @@ def test_a_landline_caller_who_cannot_be_reached_is_not_texted_but_is_reviewed(
 
 
 def test_reaching_the_caller_clears_the_retry_and_leaves_completion_to_the_worker(
-        runtime, people, queue, db):
+    runtime, people, queue, db
+):
     task_id = make_task(runtime, people)
     attempt(runtime, queue, task_id, people["social_worker"], "no_answer", NOW)
 
-    attempt(runtime, queue, task_id, people["social_worker"], "reached",
-            NOW + timedelta(minutes=20), note="Spoke to the teacher")
+    attempt(
+        runtime,
+        queue,
+        task_id,
+        people["social_worker"],
+        "reached",
+        NOW + timedelta(minutes=20),
+        note="Spoke to the teacher",
+    )
 
     task = db.get(Task, task_id)
     assert (task.status, task.attempt_count, task.next_attempt_at) == ("allocated", 2, None)
@@ -159,24 +223,34 @@ def test_reaching_the_caller_clears_the_retry_and_leaves_completion_to_the_worke
 
 
 @pytest.mark.parametrize("who", ["social_worker", "practice_manager"])
-def test_a_call_back_is_completed_only_once_the_caller_was_reached(
-        runtime, people, queue, db, who):
+def test_a_call_back_is_completed_only_once_the_caller_was_reached(runtime, people, queue, db, who):
     task_id = make_task(runtime, people)
     attempt(runtime, queue, task_id, people["social_worker"], "no_answer", NOW)
 
     # Unreached, "complete" would close it with no text, no review and no reason given.
-    with runtime.unit_of_work(queue) as uow, \
-            pytest.raises(TaskError, match="Record that you reached the caller"):
-        tasks.complete(uow, uow.session.get(Task, task_id), uow.session.get(User, people[who]),
-                       NOW + timedelta(minutes=20))
+    with (
+        runtime.unit_of_work(queue) as uow,
+        pytest.raises(TaskError, match="Record that you reached the caller"),
+    ):
+        tasks.complete(
+            uow,
+            uow.session.get(Task, task_id),
+            uow.session.get(User, people[who]),
+            NOW + timedelta(minutes=20),
+        )
     db.expire_all()
     assert db.get(Task, task_id).status == "allocated"
 
-    attempt(runtime, queue, task_id, people["social_worker"], "reached",
-            NOW + timedelta(minutes=20))
+    attempt(
+        runtime, queue, task_id, people["social_worker"], "reached", NOW + timedelta(minutes=20)
+    )
     with runtime.unit_of_work(queue) as uow:
-        tasks.complete(uow, uow.session.get(Task, task_id), uow.session.get(User, people[who]),
-                       NOW + timedelta(minutes=30))
+        tasks.complete(
+            uow,
+            uow.session.get(Task, task_id),
+            uow.session.get(User, people[who]),
+            NOW + timedelta(minutes=30),
+        )
     db.expire_all()
     assert db.get(Task, task_id).status == "completed"
 
@@ -188,8 +262,12 @@ def test_a_manager_review_is_completed_without_attempts(runtime, people, queue, 
         uow.commit()
 
     with runtime.unit_of_work(queue) as uow:
-        tasks.complete(uow, uow.session.get(Task, task_id),
-                       uow.session.get(User, people["practice_manager"]), NOW)
+        tasks.complete(
+            uow,
+            uow.session.get(Task, task_id),
+            uow.session.get(User, people["practice_manager"]),
+            NOW,
+        )
     db.expire_all()
     assert db.get(Task, task_id).status == "completed"
 
@@ -224,13 +302,25 @@ def test_every_flow_has_a_missed_call_back_text_with_the_reference(runtime):
 def test_only_a_practice_manager_can_cancel_and_only_with_a_reason(runtime, people, queue, db):
     task_id = make_task(runtime, people)
     for role in ("social_worker", "early_help", "admin"):
-        with runtime.unit_of_work(queue) as uow:
-            with pytest.raises(TaskError, match="Only a practice manager"):
-                tasks.cancel(uow, uow.session.get(Task, task_id),
-                             uow.session.get(User, people[role]), "Not needed", NOW)
+        with (
+            runtime.unit_of_work(queue) as uow,
+            pytest.raises(TaskError, match="Only a practice manager"),
+        ):
+            tasks.cancel(
+                uow,
+                uow.session.get(Task, task_id),
+                uow.session.get(User, people[role]),
+                "Not needed",
+                NOW,
+            )
     with runtime.unit_of_work(queue) as uow, pytest.raises(TaskError, match="Say why"):
-        tasks.cancel(uow, uow.session.get(Task, task_id),
-                     uow.session.get(User, people["practice_manager"]), "  ", NOW)
+        tasks.cancel(
+            uow,
+            uow.session.get(Task, task_id),
+            uow.session.get(User, people["practice_manager"]),
+            "  ",
+            NOW,
+        )
 
     assert db.get(Task, task_id).status == "allocated"
 
@@ -240,53 +330,93 @@ def test_a_cancelled_call_back_names_who_cancelled_it_and_why(runtime, people, q
     manager = people["practice_manager"]
     with runtime.unit_of_work(queue) as uow:
         # Left by a page shut mid-call 20 minutes ago (a live call would stop the cancel).
-        uow.session.add(DialLock(callback_number=MOBILE, task_id=task_id,
-                                 staff_id=people["worker"], since=NOW - timedelta(minutes=20)))
+        uow.session.add(
+            DialLock(
+                callback_number=MOBILE,
+                task_id=task_id,
+                staff_id=people["worker"],
+                since=NOW - timedelta(minutes=20),
+            )
+        )
         uow.commit()
 
     with runtime.unit_of_work(queue) as uow:
-        tasks.cancel(uow, uow.session.get(Task, task_id), uow.session.get(User, manager),
-                     "Caller rang back and was helped by the duty worker", NOW)
+        tasks.cancel(
+            uow,
+            uow.session.get(Task, task_id),
+            uow.session.get(User, manager),
+            "Caller rang back and was helped by the duty worker",
+            NOW,
+        )
 
     task = db.get(Task, task_id)
     assert (task.status, task.closed_at, task.closed_by_user_id, task.closed_reason) == (
-        "cancelled", NOW, manager, "Caller rang back and was helped by the duty worker")
+        "cancelled",
+        NOW,
+        manager,
+        "Caller rang back and was helped by the duty worker",
+    )
     event = db.scalar(select(AuditEvent).where(AuditEvent.action == "task_cancelled"))
     assert (event.user_id, event.task_id, event.detail["reason"]) == (
-        manager, task_id, "Caller rang back and was helped by the duty worker")
+        manager,
+        task_id,
+        "Caller rang back and was helped by the duty worker",
+    )
     assert db.scalar(select(DialLock)) is None
 
 
-def test_a_hand_back_is_kept_for_the_allocator_and_keeps_the_retry_spacing(runtime, people, queue, db):
+def test_a_hand_back_is_kept_for_the_allocator_and_keeps_the_retry_spacing(
+    runtime, people, queue, db
+):
     task_id = make_task(runtime, people)
     attempt(runtime, queue, task_id, people["social_worker"], "no_answer", NOW)
 
     with runtime.unit_of_work(queue) as uow:
-        tasks.hand_back(uow, uow.session.get(Task, task_id),
-                        uow.session.get(User, people["social_worker"]), "Going off shift",
-                        NOW + timedelta(minutes=5))
+        tasks.hand_back(
+            uow,
+            uow.session.get(Task, task_id),
+            uow.session.get(User, people["social_worker"]),
+            "Going off shift",
+            NOW + timedelta(minutes=5),
+        )
 
     task = db.get(Task, task_id)
     assert (task.status, task.assignee_id, task.next_attempt_at, task.attempt_count) == (
-        "unallocated", None, NOW + timedelta(minutes=20), 1)
+        "unallocated",
+        None,
+        NOW + timedelta(minutes=20),
+        1,
+    )
     move = db.scalar(select(TaskReallocation))
     assert (move.from_staff_id, move.to_staff_id, move.created_at) == (
-        people["worker"], None, NOW + timedelta(minutes=5))
+        people["worker"],
+        None,
+        NOW + timedelta(minutes=5),
+    )
 
 
 def test_a_covered_urgent_level_is_tried_again_before_its_deadline_at_night(
-        runtime, people, queue, db):
+    runtime, people, queue, db
+):
     evening = datetime(2026, 11, 25, 20, 30, tzinfo=UTC)
-    task_id = make_task(runtime, people, level="domestic_abuse_high", created=evening,
-                        out_of_hours_cover=True)
-    attempt(runtime, queue, task_id, people["social_worker"], "no_answer",
-            evening + timedelta(minutes=20))
+    task_id = make_task(
+        runtime, people, level="domestic_abuse_high", created=evening, out_of_hours_cover=True
+    )
+    attempt(
+        runtime,
+        queue,
+        task_id,
+        people["social_worker"],
+        "no_answer",
+        evening + timedelta(minutes=20),
+    )
     retry = db.get(Task, task_id).next_attempt_at
     assert evening + timedelta(minutes=20) < retry < evening + timedelta(hours=1)
 
 
 def test_at_night_the_review_of_an_s47_caller_nobody_reached_goes_to_the_edt(
-        runtime, people, queue, db):
+    runtime, people, queue, db
+):
     from callrouter.db.models import Shift
     from callrouter.services import allocation, escalation
 
@@ -295,14 +425,25 @@ def test_at_night_the_review_of_an_s47_caller_nobody_reached_goes_to_the_edt(
         edt = Staff(ref="ed1", name="Eve Duty", role="edt_social_worker", team="edt")
         uow.session.add(edt)
         uow.session.flush()
-        uow.session.add(Shift(staff_id=edt.id, starts_at=night - timedelta(hours=5),
-                              ends_at=night + timedelta(hours=10)))
+        uow.session.add(
+            Shift(
+                staff_id=edt.id,
+                starts_at=night - timedelta(hours=5),
+                ends_at=night + timedelta(hours=10),
+            )
+        )
         uow.commit()
         edt_id = edt.id
     task_id = make_task(runtime, people, created=night, out_of_hours_cover=True)
     for minutes in (5, 25, 45):
-        attempt(runtime, queue, task_id, people["social_worker"], "no_answer",
-                night + timedelta(minutes=minutes))
+        attempt(
+            runtime,
+            queue,
+            task_id,
+            people["social_worker"],
+            "no_answer",
+            night + timedelta(minutes=minutes),
+        )
     review = db.scalar(select(Task).where(Task.kind == "review"))
     assert review.out_of_hours_cover and review.level == "s47"
 
@@ -316,20 +457,31 @@ def test_at_night_the_review_of_an_s47_caller_nobody_reached_goes_to_the_edt(
 
 
 def test_the_review_of_a_caller_nobody_reached_keeps_the_levels_timescale_and_cover(
-        runtime, people, queue, db):
+    runtime, people, queue, db
+):
     task_id = make_task(runtime, people)  # s47: an hour, covered by the EDT out of hours
     for minutes in (0, 20, 40):
-        attempt(runtime, queue, task_id, people["social_worker"], "no_answer",
-                NOW + timedelta(minutes=minutes))
+        attempt(
+            runtime,
+            queue,
+            task_id,
+            people["social_worker"],
+            "no_answer",
+            NOW + timedelta(minutes=minutes),
+        )
 
     closed = NOW + timedelta(minutes=40)
     review = db.scalar(select(Task).where(Task.kind == "review"))
     assert (review.due_at, review.warn_at, review.out_of_hours_cover) == (
-        closed + timedelta(hours=1), closed + timedelta(minutes=30), True)
+        closed + timedelta(hours=1),
+        closed + timedelta(minutes=30),
+        True,
+    )
 
 
 def test_a_no_answer_before_the_retry_time_is_recorded_but_does_not_use_up_a_try(
-        runtime, people, queue, db):
+    runtime, people, queue, db
+):
     # Three taps in three minutes must not close an s47 57 minutes before its deadline: the
     # spacing is there to give the caller time to be reachable.
     task_id = make_task(runtime, people)
@@ -342,7 +494,10 @@ def test_a_no_answer_before_the_retry_time_is_recorded_but_does_not_use_up_a_try
     # The retry time set by the first try stands.
     assert task.next_attempt_at == NOW + timedelta(minutes=20)
     assert [a.counted for a in db.scalars(select(TaskAttempt).order_by(TaskAttempt.id))] == [
-        True, False, False]
+        True,
+        False,
+        False,
+    ]
     assert db.scalar(select(Message)) is None
     assert db.scalar(select(Task).where(Task.kind == "review")) is None
     # Tried at its times, it ends as before.
@@ -354,7 +509,8 @@ def test_a_no_answer_before_the_retry_time_is_recorded_but_does_not_use_up_a_try
 
 
 def test_a_caller_once_reached_is_never_closed_as_unable_to_contact_or_texted(
-        runtime, people, queue, db):
+    runtime, people, queue, db
+):
     task_id = make_task(runtime, people)
     worker = people["social_worker"]
     attempt(runtime, queue, task_id, worker, "reached", NOW, note="Cut off mid-call")
@@ -367,7 +523,11 @@ def test_a_caller_once_reached_is_never_closed_as_unable_to_contact_or_texted(
     assert db.scalar(select(Task).where(Task.kind == "review")) is None
     # The caller was reached, so the worker can complete it.
     with runtime.unit_of_work(queue) as uow:
-        tasks.complete(uow, uow.session.get(Task, task_id), uow.session.get(User, worker),
-                       NOW + timedelta(minutes=55))
+        tasks.complete(
+            uow,
+            uow.session.get(Task, task_id),
+            uow.session.get(User, worker),
+            NOW + timedelta(minutes=55),
+        )
     db.expire_all()
     assert db.get(Task, task_id).status == "completed"

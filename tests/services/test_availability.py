@@ -31,8 +31,9 @@ class RecordingDispatcher:
 
 
 def _user(uow, role: str, email: str, staff_ref: str | None = None):
-    user = accounts.create_user(uow.session, email, PASSWORD, "Test User", role, NOW,
-                                staff_ref=staff_ref)
+    user = accounts.create_user(
+        uow.session, email, PASSWORD, "Test User", role, NOW, staff_ref=staff_ref
+    )
     uow.session.flush()
     return user
 
@@ -61,17 +62,26 @@ def _change(runtime, staff_id, availability, user_id, reason="", now=NOW):
 
 def _events(runtime):
     with runtime.unit_of_work(RecordingDispatcher()) as uow:
-        return [(e.user_id, e.detail) for e in uow.session.scalars(
-            select(AuditEvent).where(AuditEvent.action == "availability_changed")
-            .order_by(AuditEvent.id))]
+        return [
+            (e.user_id, e.detail)
+            for e in uow.session.scalars(
+                select(AuditEvent)
+                .where(AuditEvent.action == "availability_changed")
+                .order_by(AuditEvent.id)
+            )
+        ]
 
 
 def _state(runtime, staff_id, task_id):
     with runtime.unit_of_work(RecordingDispatcher()) as uow:
         task = uow.session.get(Task, task_id)
         shift = uow.session.scalar(select(Shift).where(Shift.staff_id == staff_id))
-        return (uow.session.get(Staff, staff_id).availability, task.status, task.assignee_id,
-                shift.ends_at)
+        return (
+            uow.session.get(Staff, staff_id).availability,
+            task.status,
+            task.assignee_id,
+            shift.ends_at,
+        )
 
 
 def test_going_away_gives_back_what_is_held_and_is_audited_by_id(runtime):
@@ -87,12 +97,20 @@ def test_going_away_gives_back_what_is_held_and_is_audited_by_id(runtime):
     with runtime.unit_of_work(RecordingDispatcher()) as uow:
         [moved] = uow.session.scalars(select(TaskReallocation)).all()
         assert (moved.task_id, moved.from_staff_id, moved.to_staff_id, moved.user_id) == (
-            task_id, worker_id, None, None)
+            task_id,
+            worker_id,
+            None,
+            None,
+        )
         assert moved.reason == RELEASE_WORDS[ReleaseReason.AWAY]
     [(user_id, detail)] = _events(runtime)
     assert user_id == worker_user_id
-    assert detail == {"staff_id": worker_id, "availability": "away", "was": "available",
-                      "reason": None}
+    assert detail == {
+        "staff_id": worker_id,
+        "availability": "away",
+        "was": "available",
+        "reason": None,
+    }
     assert "sw-1" not in str(detail) and "test" not in str(detail)  # ids only, no names
 
 
@@ -104,7 +122,11 @@ def test_signing_off_gives_back_what_is_held_and_leaves_the_rota_alone(runtime):
     assert released == [task_id]
     # The shift stands (a mistaken "off" is undone by marking them available again).
     assert _state(runtime, worker_id, task_id) == (
-        "off", "unallocated", None, EARLIER + timedelta(hours=8))
+        "off",
+        "unallocated",
+        None,
+        EARLIER + timedelta(hours=8),
+    )
     with runtime.unit_of_work(RecordingDispatcher()) as uow:
         moved = uow.session.scalar(select(TaskReallocation))
         assert moved.reason == RELEASE_WORDS[ReleaseReason.SIGNED_OFF]
@@ -114,8 +136,9 @@ def test_coming_back_releases_nothing_and_the_allocator_may_give_work_again(runt
     worker_id, task_id, worker_user_id, _ = _team(runtime)
     _change(runtime, worker_id, "away", worker_user_id)
 
-    released, _ = _change(runtime, worker_id, "available", worker_user_id,
-                          now=NOW + timedelta(minutes=30))
+    released, _ = _change(
+        runtime, worker_id, "available", worker_user_id, now=NOW + timedelta(minutes=30)
+    )
 
     assert released == []
     assert _state(runtime, worker_id, task_id)[0] == "available"
@@ -129,15 +152,26 @@ def test_a_manager_marks_someone_off_sick_with_a_reason(runtime):
 
     assert released == [task_id]
     assert _state(runtime, worker_id, task_id) == (
-        "off", "unallocated", None, EARLIER + timedelta(hours=8))
+        "off",
+        "unallocated",
+        None,
+        EARLIER + timedelta(hours=8),
+    )
     [(user_id, detail)] = _events(runtime)
     assert (user_id, detail["staff_id"], detail["reason"]) == (
-        manager_user_id, worker_id, "Off sick today")
+        manager_user_id,
+        worker_id,
+        "Off sick today",
+    )
 
 
 def _nothing_changed(runtime, worker_id, task_id):
     assert _state(runtime, worker_id, task_id) == (
-        "available", "allocated", worker_id, EARLIER + timedelta(hours=8))
+        "available",
+        "allocated",
+        worker_id,
+        EARLIER + timedelta(hours=8),
+    )
     assert _events(runtime) == []
     with runtime.unit_of_work(RecordingDispatcher()) as uow:
         assert uow.session.scalar(select(func.count(TaskReallocation.id))) == 0
@@ -189,8 +223,14 @@ def test_a_call_in_progress_stays_with_its_holder(runtime):
     worker_id, task_id, worker_user_id, _ = _team(runtime)
     with runtime.unit_of_work(RecordingDispatcher()) as uow:
         task = uow.session.get(Task, task_id)
-        uow.session.add(DialLock(callback_number=task.callback_number, task_id=task_id,
-                                 staff_id=worker_id, since=NOW - timedelta(minutes=1)))
+        uow.session.add(
+            DialLock(
+                callback_number=task.callback_number,
+                task_id=task_id,
+                staff_id=worker_id,
+                since=NOW - timedelta(minutes=1),
+            )
+        )
         uow.commit()
 
     released, _ = _change(runtime, worker_id, "away", worker_user_id)

@@ -22,22 +22,37 @@ CALLER = "+447400123456"
 
 def add_staff(runtime, *names: str) -> list[int]:
     with runtime.unit_of_work(NoDispatcher()) as uow:
-        people = [Staff(ref=f"sw{i}", name=name, role="social_worker", team="mash")
-                  for i, name in enumerate(names)]
+        people = [
+            Staff(ref=f"sw{i}", name=name, role="social_worker", team="mash")
+            for i, name in enumerate(names)
+        ]
         uow.session.add_all(people)
         uow.commit()
         return [p.id for p in people]
 
 
-def add_task(runtime, number=CALLER, reference="ACD347", status="allocated",
-             assignee: int | None = None) -> int:
+def add_task(
+    runtime, number=CALLER, reference="ACD347", status="allocated", assignee: int | None = None
+) -> int:
     with runtime.unit_of_work(NoDispatcher()) as uow:
-        contact = Contact(reference=reference, flow_name="default", channel="phone",
-                          answers={"level": "s47", "callback_number": number},
-                          created_at=NOW, updated_at=NOW)
-        task = Task(contact=contact, role="social_worker", level="s47", callback_number=number,
-                    due_at=NOW + timedelta(hours=1), status=status, created_at=NOW,
-                    assignee_id=assignee)
+        contact = Contact(
+            reference=reference,
+            flow_name="default",
+            channel="phone",
+            answers={"level": "s47", "callback_number": number},
+            created_at=NOW,
+            updated_at=NOW,
+        )
+        task = Task(
+            contact=contact,
+            role="social_worker",
+            level="s47",
+            callback_number=number,
+            due_at=NOW + timedelta(hours=1),
+            status=status,
+            created_at=NOW,
+            assignee_id=assignee,
+        )
         uow.session.add(task)
         uow.commit()
         return task.id
@@ -57,7 +72,11 @@ def test_starting_a_call_takes_the_number_and_a_colleague_is_told_who_is_ringing
         dial(runtime, task_id, alex, NOW + timedelta(minutes=3))
 
     assert (lock.callback_number, lock.task_id, lock.staff_id, lock.since) == (
-        CALLER, task_id, sam, NOW)
+        CALLER,
+        task_id,
+        sam,
+        NOW,
+    )
     assert refused.value.holder_name == "Sam Worker"
     assert "Sam Worker started calling this caller at 10:00" in str(refused.value)
     assert [(row.staff_id, row.since) for row in db.scalars(select(DialLock))] == [(sam, NOW)]
@@ -116,16 +135,29 @@ def test_recording_an_attempt_lets_go_of_the_number(runtime, db):
     sam, alex = add_staff(runtime, "Sam Worker", "Alex Other")
     task_id = add_task(runtime, assignee=sam)
     with runtime.unit_of_work(NoDispatcher()) as uow:
-        user = User(email="sam@council.example", name="Sam Worker", role="social_worker",
-                    password_hash="-", staff_ref="sw0", created_at=NOW)
+        user = User(
+            email="sam@council.example",
+            name="Sam Worker",
+            role="social_worker",
+            password_hash="-",
+            staff_ref="sw0",
+            created_at=NOW,
+        )
         uow.session.add(user)
         uow.commit()
         user_id = user.id
     dial(runtime, task_id, sam)
 
     with runtime.unit_of_work(NoDispatcher()) as uow:
-        tasks.record_attempt(uow, uow.session.get(Task, task_id), uow.session.get(User, user_id),
-                             "no_answer", "", NOW + timedelta(minutes=2), flows=runtime.flows)
+        tasks.record_attempt(
+            uow,
+            uow.session.get(Task, task_id),
+            uow.session.get(User, user_id),
+            "no_answer",
+            "",
+            NOW + timedelta(minutes=2),
+            flows=runtime.flows,
+        )
 
     assert db.scalar(select(DialLock)) is None
     assert dial(runtime, task_id, alex, NOW + timedelta(minutes=3)).staff_id == alex
@@ -161,8 +193,9 @@ def test_a_racer_whose_insert_waits_on_an_uncommitted_lock_is_told_who_won(runti
     outcome: dict[str, object] = {}
 
     with runtime.unit_of_work(NoDispatcher()) as first:
-        first.session.add(DialLock(callback_number=CALLER, task_id=task_id, staff_id=sam,
-                                   since=NOW))
+        first.session.add(
+            DialLock(callback_number=CALLER, task_id=task_id, staff_id=sam, since=NOW)
+        )
         first.session.flush()  # holds the row (and, on SQLite, the write lock) uncommitted
 
         def second_person() -> None:

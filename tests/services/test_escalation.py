@@ -77,8 +77,9 @@ def test_the_escalation_goes_to_the_practice_manager_on_shift(runtime):
 
 def test_out_of_hours_the_edt_on_shift_is_told_of_what_it_covers(runtime):
     with runtime.unit_of_work(NoDispatcher()) as uow:
-        edt = create_staff(uow, "edt-on", "edt_social_worker", starts=CREATED,
-                           availability="busy")  # on a call, but there to be told
+        edt = create_staff(
+            uow, "edt-on", "edt_social_worker", starts=CREATED, availability="busy"
+        )  # on a call, but there to be told
         create_staff(uow, "edt-off", "edt_social_worker", starts=CREATED + timedelta(hours=5))
         covered = create_task(uow, created=CREATED, out_of_hours_cover=True).id
         public = create_task(uow, created=CREATED, level="public_concern").id
@@ -126,7 +127,8 @@ def test_a_new_call_back_sets_timers_for_its_warning_and_its_deadline(dial, redi
     [task] = db.scalars(select(Task)).all()
     registry = ScheduledJobRegistry(queue=Queue(QueueNames.URGENT, connection=redis))
     timers = sorted(
-        registry.get_scheduled_time(job_id) for job_id in registry.get_job_ids()
+        registry.get_scheduled_time(job_id)
+        for job_id in registry.get_job_ids()
         if job_id.startswith(f"check_task_deadline-{task.id}-")
     )
     assert timers == [CREATED + timedelta(minutes=30), CREATED + timedelta(hours=1)]
@@ -144,8 +146,9 @@ def test_a_timer_never_fires_before_a_deadline_with_a_fraction_of_a_second(redis
     assert not_before(CREATED) == CREATED
 
 
-def _lancashire_callback(runtime, reference: str, level: str, at: datetime,
-                         channel: str = "phone", staff=()) -> tuple[int, datetime, datetime]:
+def _lancashire_callback(
+    runtime, reference: str, level: str, at: datetime, channel: str = "phone", staff=()
+) -> tuple[int, datetime, datetime]:
     """Make a Lancashire call-back at `at`, after putting `staff` (create_staff arguments) on
     the rota; return its id, due time and warning time."""
     from callrouter.db.models import Contact
@@ -154,9 +157,14 @@ def _lancashire_callback(runtime, reference: str, level: str, at: datetime,
     with runtime.unit_of_work(NoDispatcher()) as uow:
         for ref, role, kwargs in staff:
             create_staff(uow, ref, role, **kwargs)
-        contact = Contact(reference=reference, flow_name="lancashire", channel=channel,
-                          answers={"callback_number": "+447400123456"},
-                          created_at=at, updated_at=at)
+        contact = Contact(
+            reference=reference,
+            flow_name="lancashire",
+            channel=channel,
+            answers={"callback_number": "+447400123456"},
+            created_at=at,
+            updated_at=at,
+        )
         uow.session.add(contact)
         task = create_callback(uow, contact, runtime.flows.flows["lancashire"], level, at)
         uow.commit()
@@ -167,9 +175,14 @@ def test_a_message_left_on_friday_night_is_not_escalated_over_the_weekend(runtim
     friday_night = datetime(2026, 11, 27, 18, 0, tzinfo=UTC)
     # out_of_hours: 4 working hours; the hub is back on Monday.
     task_id, due, warn = _lancashire_callback(
-        runtime, "WKND01", "out_of_hours", friday_night,
-        staff=[("sw-monday", "social_worker",
-                {"starts": datetime(2026, 11, 30, 8, 30, tzinfo=UTC)})])
+        runtime,
+        "WKND01",
+        "out_of_hours",
+        friday_night,
+        staff=[
+            ("sw-monday", "social_worker", {"starts": datetime(2026, 11, 30, 8, 30, tzinfo=UTC)})
+        ],
+    )
     monday_noon = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
     assert (due, warn) == (datetime(2026, 11, 30, 13, 0, tzinfo=UTC), monday_noon)
 
@@ -183,8 +196,12 @@ def test_a_clock_hours_call_back_due_over_the_weekend_is_at_risk_before_friday_c
     # level2: 48 hours, no out-of-hours cover. Someone able is rostered all weekend, so only
     # the office's closing warns early.
     task_id, due, warn = _lancashire_callback(
-        runtime, "WKND02", "level2", friday_afternoon,
-        staff=[("ehw-weekend", "early_help_worker", {"starts": friday_afternoon, "hours": 72})])
+        runtime,
+        "WKND02",
+        "level2",
+        friday_afternoon,
+        staff=[("ehw-weekend", "early_help_worker", {"starts": friday_afternoon, "hours": 72})],
+    )
     assert due == datetime(2026, 11, 29, 15, 0, tzinfo=UTC)  # Sunday, by the clock
     # Three quarters of the 90 minutes the office is open before it: told while someone is
     # there to make the call, not at 3am on Sunday.
@@ -193,11 +210,11 @@ def test_a_clock_hours_call_back_due_over_the_weekend_is_at_risk_before_friday_c
     assert _check(runtime, warn) == [(task_id, "at_risk")]
 
 
-def test_a_clock_hours_call_back_with_no_open_time_before_its_deadline_is_at_risk_at_once(
-        runtime):
+def test_a_clock_hours_call_back_with_no_open_time_before_its_deadline_is_at_risk_at_once(runtime):
     saturday = datetime(2026, 11, 28, 11, 0, tzinfo=UTC)
-    _, due, warn = _lancashire_callback(runtime, "WKND03", "public_concern", saturday,
-                                        channel="console")
+    _, due, warn = _lancashire_callback(
+        runtime, "WKND03", "public_concern", saturday, channel="console"
+    )
     assert due == saturday + timedelta(hours=24)  # Sunday: the office never opens
     assert warn == saturday
 
@@ -206,22 +223,34 @@ DEADLINE = CREATED + timedelta(hours=1)
 
 
 def test_a_call_back_closed_after_its_deadline_unchecked_still_has_its_breach_recorded(
-        runtime, people):
+    runtime, people
+):
     with runtime.unit_of_work(NoDispatcher()) as uow:
         worker = uow.session.get(Staff, people["worker"])
         task_id = create_task(uow, created=CREATED, status="allocated", assignee=worker).id
-        uow.session.add(TaskAttempt(task_id=task_id, staff_id=worker.id, outcome="reached",
-                                    created_at=DEADLINE + timedelta(minutes=5)))
+        uow.session.add(
+            TaskAttempt(
+                task_id=task_id,
+                staff_id=worker.id,
+                outcome="reached",
+                created_at=DEADLINE + timedelta(minutes=5),
+            )
+        )
         uow.commit()
     # The worker is down from before the deadline until after the call-back is completed.
     with runtime.unit_of_work(NoDispatcher()) as uow:
-        tasks.complete(uow, uow.session.get(Task, task_id),
-                       uow.session.get(User, people["social_worker"]), DEADLINE + timedelta(minutes=10))
+        tasks.complete(
+            uow,
+            uow.session.get(Task, task_id),
+            uow.session.get(User, people["social_worker"]),
+            DEADLINE + timedelta(minutes=10),
+        )
 
     with runtime.unit_of_work(NoDispatcher()) as uow:
         raised = check_deadlines(uow, DEADLINE + timedelta(minutes=15))
         assert [(e.task_id, e.kind, e.task_due_at) for e in raised] == [
-            (task_id, "breach", DEADLINE)]
+            (task_id, "breach", DEADLINE)
+        ]
     with runtime.unit_of_work(NoDispatcher()) as uow:
         assert check_deadlines(uow, DEADLINE + timedelta(minutes=16)) == []  # once
 

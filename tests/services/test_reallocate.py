@@ -19,21 +19,38 @@ from tests.services.test_attempts import NOW, make_task
 def holder_on_shift(runtime, people):
     """Sam Worker, who holds each call-back made here, is at work."""
     with runtime.unit_of_work(RecordingDispatcher()) as uow:
-        uow.session.add(Shift(staff_id=people["worker"], starts_at=NOW - timedelta(hours=1),
-                              ends_at=NOW + timedelta(hours=7)))
+        uow.session.add(
+            Shift(
+                staff_id=people["worker"],
+                starts_at=NOW - timedelta(hours=1),
+                ends_at=NOW + timedelta(hours=7),
+            )
+        )
         uow.commit()
 
 
-def add_staff(runtime, ref: str, role: str = "social_worker", *, on_shift: bool = True,
-              skills: str = "") -> int:
+def add_staff(
+    runtime, ref: str, role: str = "social_worker", *, on_shift: bool = True, skills: str = ""
+) -> int:
     with runtime.unit_of_work(RecordingDispatcher()) as uow:
-        staff = Staff(ref=ref, name=f"{ref} name", role=role, team="mash", skills=skills,
-                      availability="available")
+        staff = Staff(
+            ref=ref,
+            name=f"{ref} name",
+            role=role,
+            team="mash",
+            skills=skills,
+            availability="available",
+        )
         uow.session.add(staff)
         uow.session.flush()
         if on_shift:
-            uow.session.add(Shift(staff_id=staff.id, starts_at=NOW - timedelta(hours=1),
-                                  ends_at=NOW + timedelta(hours=7)))
+            uow.session.add(
+                Shift(
+                    staff_id=staff.id,
+                    starts_at=NOW - timedelta(hours=1),
+                    ends_at=NOW + timedelta(hours=7),
+                )
+            )
         uow.commit()
         return staff.id
 
@@ -45,9 +62,14 @@ def mark(runtime, staff_id: int, availability: str) -> None:
 
 def reallocate(runtime, people, task_id: int, staff_id: int, at=NOW) -> None:
     with runtime.unit_of_work(RecordingDispatcher()) as uow:
-        tasks.reallocate(uow, uow.session.get(Task, task_id),
-                         uow.session.get(User, people["practice_manager"]), staff_id,
-                         "Sam is in court", at)
+        tasks.reallocate(
+            uow,
+            uow.session.get(Task, task_id),
+            uow.session.get(User, people["practice_manager"]),
+            staff_id,
+            "Sam is in court",
+            at,
+        )
 
 
 def holder(db, task_id: int) -> tuple[str, int | None]:
@@ -71,10 +93,12 @@ def test_a_call_back_is_not_re_allocated_to_someone_off_shift(runtime, people, d
     assert moves(db) == 0
 
 
-@pytest.mark.parametrize("availability, words", [("away", "is marked away"),
-                                                 ("off", "is signed off for today")])
-def test_a_call_back_is_not_re_allocated_to_someone_away_or_off_sick(runtime, people, db,
-                                                                     availability, words):
+@pytest.mark.parametrize(
+    "availability, words", [("away", "is marked away"), ("off", "is signed off for today")]
+)
+def test_a_call_back_is_not_re_allocated_to_someone_away_or_off_sick(
+    runtime, people, db, availability, words
+):
     task_id = make_task(runtime, people)
     other = add_staff(runtime, "sw-2")
     mark(runtime, other, availability)
@@ -95,8 +119,7 @@ def test_someone_on_a_call_may_be_given_another_call_back(runtime, people, db):
     assert holder(db, task_id) == ("allocated", other)
 
 
-def test_a_call_back_needing_a_skill_is_re_allocated_only_to_someone_with_it(runtime, people,
-                                                                            db):
+def test_a_call_back_needing_a_skill_is_re_allocated_only_to_someone_with_it(runtime, people, db):
     task_id = make_task(runtime, people)
     with runtime.unit_of_work(RecordingDispatcher()) as uow:
         uow.session.get(Task, task_id).skill = "domestic_abuse"
@@ -115,7 +138,8 @@ def test_a_call_back_needing_a_skill_is_re_allocated_only_to_someone_with_it(run
 
 
 def test_a_call_back_is_not_re_allocated_while_its_holder_is_on_the_phone_to_the_caller(
-        runtime, people, db):
+    runtime, people, db
+):
     # Moved mid-call, the holder could not record how the call went, and the new holder
     # would ring the caller again.
     task_id = make_task(runtime, people)
@@ -128,8 +152,14 @@ def test_a_call_back_is_not_re_allocated_while_its_holder_is_on_the_phone_to_the
     assert moves(db) == 0
     # Once the call is recorded, it may be moved.
     with runtime.unit_of_work(RecordingDispatcher()) as uow:
-        tasks.record_attempt(uow, uow.session.get(Task, task_id),
-                             uow.session.get(User, people["social_worker"]), "no_answer", "",
-                             NOW + timedelta(minutes=3), flows=runtime.flows)
+        tasks.record_attempt(
+            uow,
+            uow.session.get(Task, task_id),
+            uow.session.get(User, people["social_worker"]),
+            "no_answer",
+            "",
+            NOW + timedelta(minutes=3),
+            flows=runtime.flows,
+        )
     reallocate(runtime, people, task_id, other, at=NOW + timedelta(minutes=4))
     assert holder(db, task_id) == ("allocated", other)

@@ -64,7 +64,8 @@ def load(runtime, text: str, now: datetime) -> int:
 def stored(runtime) -> list[tuple[str, datetime, datetime]]:
     with _uow(runtime) as uow:
         rows = uow.session.execute(
-            select(Staff.ref, Shift.starts_at, Shift.ends_at).join(Shift.staff)
+            select(Staff.ref, Shift.starts_at, Shift.ends_at)
+            .join(Shift.staff)
             .order_by(Staff.ref, Shift.starts_at)
         ).all()
     return [tuple(row) for row in rows]
@@ -81,8 +82,9 @@ def staff_id(runtime, ref: str) -> int:
 
 
 def test_shifts_not_yet_begun_are_changed_removed_and_added_as_the_rota_now_says(runtime):
-    load(runtime, csv(ann("2026-06-03", "09:00", "17:00"), bob("2026-06-03", "09:00", "17:00")),
-         NOW)
+    load(
+        runtime, csv(ann("2026-06-03", "09:00", "17:00"), bob("2026-06-03", "09:00", "17:00")), NOW
+    )
 
     cara = "SW03,Cara,social_worker,mash,,2026-06-03,,10:00,18:00"
     load(runtime, csv(ann("2026-06-03", "09:00", "13:00"), cara), NOW)
@@ -97,11 +99,18 @@ def test_shifts_not_yet_begun_are_changed_removed_and_added_as_the_rota_now_says
 
 
 def test_after_a_reload_every_shift_ahead_to_the_horizon_is_exactly_the_rotas(runtime):
-    first = csv(*(ann(day, "09:00", "17:00") for day in ("Mon", "Tue", "Wed", "Thu", "Fri")),
-                bob("Sat", "20:00", "08:00"), bob("Sun", "20:00", "08:00"))
-    edited = csv(ann("Mon", "09:00", "17:00"), ann("Wed", "12:00", "20:00"),
-                 ann("2026-06-10", "09:00", "21:00"), bob("Sat", "20:00", "06:00"),
-                 bob("Tue", "09:00", "17:00"))
+    first = csv(
+        *(ann(day, "09:00", "17:00") for day in ("Mon", "Tue", "Wed", "Thu", "Fri")),
+        bob("Sat", "20:00", "08:00"),
+        bob("Sun", "20:00", "08:00"),
+    )
+    edited = csv(
+        ann("Mon", "09:00", "17:00"),
+        ann("Wed", "12:00", "20:00"),
+        ann("2026-06-10", "09:00", "21:00"),
+        bob("Sat", "20:00", "06:00"),
+        bob("Tue", "09:00", "17:00"),
+    )
     now = NOW - timedelta(days=20)  # the clocks stay put in these weeks
     load(runtime, first, now - timedelta(hours=6))
 
@@ -119,8 +128,11 @@ def test_after_a_reload_every_shift_ahead_to_the_horizon_is_exactly_the_rotas(ru
 
 def test_someone_taken_off_the_rota_keeps_their_past_and_stops_now(runtime):
     weekdays = ("Mon", "Tue", "Wed", "Thu", "Fri")
-    load(runtime, csv(ann("Tue", "09:00", "17:00"), *(bob(day, "09:00", "17:00")
-                                                      for day in weekdays)), MORNING)
+    load(
+        runtime,
+        csv(ann("Tue", "09:00", "17:00"), *(bob(day, "09:00", "17:00") for day in weekdays)),
+        MORNING,
+    )
 
     load(runtime, csv(ann("Tue", "09:00", "17:00")), NOW)
 
@@ -176,9 +188,14 @@ def test_a_first_load_during_a_night_records_it_from_the_evening_it_began(runtim
 
 
 def test_loading_the_same_rota_again_changes_nothing(runtime):
-    rota = csv(ann("Mon", "20:00", "24:00"), ann("Tue", "00:00", "08:00"),
-               ann("Tue", "09:00", "17:00"), bob("2026-06-02", "10:00", "18:00"),
-               bob("Wed", "09:00", "17:00"), bob("2026-06-03", "09:00", "19:00"))
+    rota = csv(
+        ann("Mon", "20:00", "24:00"),
+        ann("Tue", "00:00", "08:00"),
+        ann("Tue", "09:00", "17:00"),
+        bob("2026-06-02", "10:00", "18:00"),
+        bob("Wed", "09:00", "17:00"),
+        bob("2026-06-03", "09:00", "19:00"),
+    )
     load(runtime, rota, NOW)
     with _uow(runtime) as uow:
         first = uow.session.execute(select(Shift.id, Shift.starts_at, Shift.ends_at)).all()
@@ -208,8 +225,9 @@ def test_a_one_off_longer_shift_on_a_weekly_shifts_day_is_stored_to_its_later_en
 def test_overlapping_shifts_under_way_left_by_an_older_load_carry_on_as_one(runtime):
     with _uow(runtime) as uow:
         worker = create_staff(uow, "SW01", "social_worker", starts=utc(2026, 6, 2, 8))
-        uow.session.add(Shift(staff_id=worker.id, starts_at=utc(2026, 6, 2, 10),
-                              ends_at=utc(2026, 6, 2, 19)))
+        uow.session.add(
+            Shift(staff_id=worker.id, starts_at=utc(2026, 6, 2, 10), ends_at=utc(2026, 6, 2, 19))
+        )
         uow.commit()
 
     load(runtime, csv(ann("Tue", "09:00", "17:00"), ann("2026-06-02", "11:00", "20:00")), NOW)
@@ -224,8 +242,13 @@ def test_a_call_back_held_by_someone_taken_off_shift_goes_back_at_the_next_sweep
     load(runtime, csv(ann("Tue", "09:00", "17:00"), bob("Tue", "09:00", "17:00")), MORNING)
     with _uow(runtime) as uow:
         holder = uow.session.get(Staff, staff_id(runtime, "SW02"))
-        task = create_task(uow, created=NOW - timedelta(minutes=10), due_in=timedelta(hours=4),
-                           status="allocated", assignee=holder)
+        task = create_task(
+            uow,
+            created=NOW - timedelta(minutes=10),
+            due_in=timedelta(hours=4),
+            status="allocated",
+            assignee=holder,
+        )
         task.allocated_at = NOW - timedelta(minutes=10)
         uow.commit()
         task_id = task.id
@@ -238,20 +261,36 @@ def test_a_call_back_held_by_someone_taken_off_shift_goes_back_at_the_next_sweep
         assert (task.status, task.assignee_id) == ("unallocated", None)
 
 
-@pytest.mark.parametrize("corrected", [
-    "SW02,Bob,early_help_officer,support_hub,,,Tue,09:00,17:00",  # not a social worker
-    "SW02,Bob,social_worker,mash,,,Tue,09:00,17:00",  # no longer listed with the skill
-])
+@pytest.mark.parametrize(
+    "corrected",
+    [
+        "SW02,Bob,early_help_officer,support_hub,,,Tue,09:00,17:00",  # not a social worker
+        "SW02,Bob,social_worker,mash,,,Tue,09:00,17:00",  # no longer listed with the skill
+    ],
+)
 def test_a_call_back_its_holder_can_no_longer_take_after_a_rota_correction_goes_back(
-        runtime, corrected):
+    runtime, corrected
+):
     # The rota manager corrects a role or a skill: a call-back the holder is now not
     # qualified to make must not stay with them until they notice.
-    load(runtime, csv(ann("Tue", "09:00", "17:00"),
-                      "SW02,Bob,social_worker,mash,domestic_abuse,,Tue,09:00,17:00"), MORNING)
+    load(
+        runtime,
+        csv(
+            ann("Tue", "09:00", "17:00"),
+            "SW02,Bob,social_worker,mash,domestic_abuse,,Tue,09:00,17:00",
+        ),
+        MORNING,
+    )
     with _uow(runtime) as uow:
         holder = uow.session.get(Staff, staff_id(runtime, "SW02"))
-        task = create_task(uow, created=NOW - timedelta(minutes=10), due_in=timedelta(hours=4),
-                           status="allocated", assignee=holder, skill="domestic_abuse")
+        task = create_task(
+            uow,
+            created=NOW - timedelta(minutes=10),
+            due_in=timedelta(hours=4),
+            status="allocated",
+            assignee=holder,
+            skill="domestic_abuse",
+        )
         task.allocated_at = NOW - timedelta(minutes=10)
         uow.commit()
         task_id = task.id
@@ -264,10 +303,12 @@ def test_a_call_back_its_holder_can_no_longer_take_after_a_rota_correction_goes_
         assert release_unreachable_holders(uow, NOW + timedelta(minutes=1)) == [task_id]
         task = uow.session.get(Task, task_id)
         assert (task.status, task.assignee_id) == ("unallocated", None)
-        move = uow.session.scalar(select(TaskReallocation).where(
-            TaskReallocation.task_id == task_id))
-        assert move.reason == ("released automatically: the holder's role or skills no "
-                               "longer fit it")
+        move = uow.session.scalar(
+            select(TaskReallocation).where(TaskReallocation.task_id == task_id)
+        )
+        assert move.reason == (
+            "released automatically: the holder's role or skills no longer fit it"
+        )
 
 
 def test_a_rota_file_that_cannot_be_read_loads_nothing(runtime, tmp_path):
@@ -289,9 +330,9 @@ def test_a_rota_file_that_cannot_be_read_loads_nothing(runtime, tmp_path):
     assert stored(runtime) == before
 
 
-def test_the_staff_load_command_says_what_is_wrong_and_exits_non_zero(settings, runtime,
-                                                                      monkeypatch, capsys,
-                                                                      tmp_path):
+def test_the_staff_load_command_says_what_is_wrong_and_exits_non_zero(
+    settings, runtime, monkeypatch, capsys, tmp_path
+):
     monkeypatch.setenv("DATABASE_URL", settings.database_url)
     monkeypatch.setenv("CALLROUTER_DATA_DIR", str(settings.data_dir))
     excel = tmp_path / "rota.csv"
@@ -308,8 +349,9 @@ def test_the_staff_load_command_says_what_is_wrong_and_exits_non_zero(settings, 
     assert "Traceback" not in err
     assert stored(runtime) == []
 
-    excel.write_bytes(b"\xef\xbb\xbf" + csv(_row("SW03", "Si\u00e2n", "Mon", "09:00", "17:00"))
-                      .encode("utf-8"))
+    excel.write_bytes(
+        b"\xef\xbb\xbf" + csv(_row("SW03", "Si\u00e2n", "Mon", "09:00", "17:00")).encode("utf-8")
+    )
     assert cli.main(["staff", "load", str(excel)]) == 0
     assert stored(runtime)
 
@@ -326,7 +368,8 @@ def test_the_demo_teams_refresh_leaves_a_rota_loaded_by_hand_beside_it_alone(run
 
 
 def test_callrouter_run_with_an_unreadable_staff_file_says_why_and_starts_nothing(
-        settings, runtime, monkeypatch, capsys, tmp_path):
+    settings, runtime, monkeypatch, capsys, tmp_path
+):
     excel = tmp_path / "rota.csv"
     excel.write_bytes(csv(_row("SW03", "Si\u00e2n", "Mon", "09:00", "17:00")).encode("cp1252"))
     monkeypatch.setenv("DATABASE_URL", settings.database_url)
@@ -348,11 +391,16 @@ def test_a_day_off_added_to_the_rota_takes_that_shift_out_at_the_next_reload(run
     assert {ref for ref, starts, _ in stored(runtime) if starts == wednesday} == {"SW01", "SW02"}
 
     # Ann is off sick tomorrow: the rota manager adds a dated row with no times.
-    load(runtime, csv(ann("Wed", "09:00", "17:00"), ann("2026-06-03", "", ""),
-                      bob("Wed", "09:00", "17:00")), NOW)
+    load(
+        runtime,
+        csv(ann("Wed", "09:00", "17:00"), ann("2026-06-03", "", ""), bob("Wed", "09:00", "17:00")),
+        NOW,
+    )
     assert {ref for ref, starts, _ in stored(runtime) if starts == wednesday} == {"SW02"}
-    assert any(ref == "SW01" and starts == wednesday + timedelta(days=7)
-               for ref, starts, _ in stored(runtime))
+    assert any(
+        ref == "SW01" and starts == wednesday + timedelta(days=7)
+        for ref, starts, _ in stored(runtime)
+    )
 
 
 # -- rotas kept apart: the front door's and the Emergency Duty Team's -------------------------
@@ -369,8 +417,12 @@ def _rota_files(tmp_path) -> tuple[Path, Path]:
     """The front door's rota (Ann and Bob) and the EDT's (Chris), all on shift all day, so
     someone of each is on shift whenever the command runs."""
     front_door = tmp_path / "front-door.csv"
-    front_door.write_text(csv(*(ann(day, "00:00", "24:00") for day in EVERY_DAY),
-                              *(bob(day, "00:00", "24:00") for day in EVERY_DAY)))
+    front_door.write_text(
+        csv(
+            *(ann(day, "00:00", "24:00") for day in EVERY_DAY),
+            *(bob(day, "00:00", "24:00") for day in EVERY_DAY),
+        )
+    )
     edt = tmp_path / "edt.csv"
     edt.write_text(csv(*(_edt(day, "00:00", "24:00") for day in EVERY_DAY)))
     return front_door, edt
@@ -397,7 +449,8 @@ def _on_shift(runtime, ref: str, moment: datetime) -> bool:
 
 
 def test_loading_the_edts_rota_after_the_front_doors_leaves_the_front_door_alone(
-        runtime, command, tmp_path):
+    runtime, command, tmp_path
+):
     front_door, edt = _rota_files(tmp_path)
     assert command(["staff", "load", str(front_door)]) == 0
     front_door_shifts = _of(runtime, "SW01", "SW02")
@@ -427,13 +480,13 @@ def test_rota_files_loaded_together_are_joined_into_one_rota(runtime, command, t
     assert stored(runtime) == joined
 
 
-def test_a_reload_of_one_file_still_makes_the_people_it_names_follow_it(runtime, command,
-                                                                         tmp_path):
+def test_a_reload_of_one_file_still_makes_the_people_it_names_follow_it(runtime, command, tmp_path):
     front_door, edt = _rota_files(tmp_path)
     assert command(["staff", "load", str(front_door), str(edt)]) == 0
     edt_shifts = _of(runtime, "ED01")
-    front_door.write_text(csv(*(ann(day, "00:00", "24:00") for day in EVERY_DAY),
-                              bob("2026-01-01", "09:00", "17:00")))  # Bob: one past shift
+    front_door.write_text(
+        csv(*(ann(day, "00:00", "24:00") for day in EVERY_DAY), bob("2026-01-01", "09:00", "17:00"))
+    )  # Bob: one past shift
 
     assert command(["staff", "load", str(front_door)]) == 0
 
@@ -445,7 +498,8 @@ def test_a_reload_of_one_file_still_makes_the_people_it_names_follow_it(runtime,
 
 
 def test_someone_in_no_file_is_left_alone_unless_the_files_replace_the_whole_rota(
-        runtime, command, tmp_path, capsys):
+    runtime, command, tmp_path, capsys
+):
     front_door, edt = _rota_files(tmp_path)
     assert command(["staff", "load", str(front_door), str(edt)]) == 0
     front_door.write_text(csv(*(ann(day, "00:00", "24:00") for day in EVERY_DAY)))  # Bob left
@@ -476,7 +530,8 @@ def test_the_staff_load_help_says_who_is_left_alone_and_what_replace_all_does(ca
 
 
 def test_a_bad_file_among_several_is_named_with_its_line_and_nothing_is_loaded(
-        runtime, command, tmp_path, capsys):
+    runtime, command, tmp_path, capsys
+):
     front_door, edt = _rota_files(tmp_path)
     edt.write_text(csv(_edt("Mon", "17:00", "25:00")))
 
@@ -492,16 +547,20 @@ def test_a_bad_file_among_several_is_named_with_its_line_and_nothing_is_loaded(
 
 
 def test_a_staff_ref_that_is_a_different_person_in_two_files_loads_nothing(
-        runtime, command, tmp_path, capsys):
+    runtime, command, tmp_path, capsys
+):
     front_door, edt = _rota_files(tmp_path)
-    edt.write_text(csv(_edt("Mon", "17:00", "01:00"),
-                       _row("SW02", "Bobby", "Tue", "17:00", "01:00")))
+    edt.write_text(
+        csv(_edt("Mon", "17:00", "01:00"), _row("SW02", "Bobby", "Tue", "17:00", "01:00"))
+    )
 
     assert command(["staff", "load", str(front_door), str(edt)]) == 2
 
     err = capsys.readouterr().err
-    assert (f"staff_ref 'SW02' is a different person in {edt} (rota line 3) and in "
-            f"{front_door} (rota line 9)") in err
+    assert (
+        f"staff_ref 'SW02' is a different person in {edt} (rota line 3) and in "
+        f"{front_door} (rota line 9)"
+    ) in err
     assert stored(runtime) == []
     with _uow(runtime) as uow, pytest.raises(RotaError, match="different person"):
         load_rota_files(uow, [front_door, edt], NOW)
@@ -509,21 +568,26 @@ def test_a_staff_ref_that_is_a_different_person_in_two_files_loads_nothing(
 
 @freeze_time(NOW, tick=True)  # a working day: the front door has no shifts on a bank holiday
 def test_staff_file_names_several_rotas_joined_with_a_plus_and_is_the_whole_rota(
-        settings, runtime, tmp_path):
+    settings, runtime, tmp_path
+):
     front_door, edt = _rota_files(tmp_path)
     other = tmp_path / "other.csv"
     other.write_text(csv(*(_row("SW09", "Dev", day, "00:00", "24:00") for day in EVERY_DAY)))
     with _uow(runtime) as uow:
         load_rota_file(uow, other, datetime.now(UTC))  # loaded by hand, in no STAFF_FILE
-    joined = Settings.from_env({"STAFF_FILE": f"{front_door}+{edt}",
-                                "CALLROUTER_DATA_DIR": str(settings.data_dir)}).staff_file
+    joined = Settings.from_env(
+        {"STAFF_FILE": f"{front_door}+{edt}", "CALLROUTER_DATA_DIR": str(settings.data_dir)}
+    ).staff_file
 
     cli._load_staff_if_empty(replace(settings, staff_file=joined))
 
     now = datetime.now(UTC)
     assert all(_on_shift(runtime, ref, now) for ref in ("SW01", "SW02", "ED01"))
     assert {ref for ref, starts, _ in stored(runtime) if starts > now} == {
-        "SW01", "SW02", "ED01"}  # Dev is in none of the files: no shift ahead
+        "SW01",
+        "SW02",
+        "ED01",
+    }  # Dev is in none of the files: no shift ahead
     assert not _on_shift(runtime, "SW09", now)
 
     loaded = stored(runtime)
@@ -535,7 +599,8 @@ def test_staff_file_names_several_rotas_joined_with_a_plus_and_is_the_whole_rota
 
 
 def test_callrouter_run_with_a_bad_file_in_staff_file_names_it_and_starts_nothing(
-        runtime, command, monkeypatch, capsys, tmp_path):
+    runtime, command, monkeypatch, capsys, tmp_path
+):
     front_door, edt = _rota_files(tmp_path)
     edt.write_text(csv(_edt("Mon", "17:00", "01:00"), _edt("Someday", "17:00", "01:00")))
     monkeypatch.setenv("STAFF_FILE", f"{front_door}+{edt}")
@@ -573,7 +638,8 @@ def test_a_staff_file_whose_path_has_a_plus_in_it_is_one_file(runtime, tmp_path)
 
 
 def test_once_a_real_rota_is_loaded_the_demo_team_is_not_refreshed_back_on(
-        settings, runtime, monkeypatch, tmp_path):
+    settings, runtime, monkeypatch, tmp_path
+):
     from dataclasses import replace
 
     with _uow(runtime) as uow:
@@ -583,29 +649,41 @@ def test_once_a_real_rota_is_loaded_the_demo_team_is_not_refreshed_back_on(
     monkeypatch.setenv("DATABASE_URL", settings.database_url)
     monkeypatch.setenv("CALLROUTER_DATA_DIR", str(settings.data_dir))
     assert cli.main(["staff", "load", "--replace-all", str(rota_file)]) == 0
-    demo_shifts = [row for row in stored(runtime) if row[0].startswith("demo-")
-                   and row[2] > datetime.now(UTC)]
+    demo_shifts = [
+        row for row in stored(runtime) if row[0].startswith("demo-") and row[2] > datetime.now(UTC)
+    ]
     assert demo_shifts == []
 
     cli._refresh_rota(replace(settings, staff_file=None))  # the worker's 6-hourly refresh
-    assert [row for row in stored(runtime) if row[0].startswith("demo-")
-            and row[2] > datetime.now(UTC)] == []
+    assert [
+        row for row in stored(runtime) if row[0].startswith("demo-") and row[2] > datetime.now(UTC)
+    ] == []
 
 
 def test_the_staff_load_command_leaves_the_front_door_off_on_bank_holidays_and_says_so(
-        runtime, command, tmp_path, capsys):
+    runtime, command, tmp_path, capsys
+):
     path = tmp_path / "rota.csv"
-    path.write_text(csv(ann("Fri", "09:00", "17:00"), bob("Mon", "09:00", "17:00"),
-                        _edt("Fri", "09:00", "17:00")))
+    path.write_text(
+        csv(
+            ann("Fri", "09:00", "17:00"),
+            bob("Mon", "09:00", "17:00"),
+            _edt("Fri", "09:00", "17:00"),
+        )
+    )
 
     with freeze_time("2026-12-21 10:00:00"):  # Monday; Christmas Day is Friday 25
         assert command(["staff", "load", str(path)]) == 0
 
     out = capsys.readouterr().out
-    assert ("note: Fri 25 Dec 2026 is a bank holiday (Christmas Day): the weekly shifts of "
-            "SW01 were left out") in out
-    assert "Mon 28 Dec 2026 is a bank holiday (Boxing Day (observed)): the weekly shifts of "\
+    assert (
+        "note: Fri 25 Dec 2026 is a bank holiday (Christmas Day): the weekly shifts of "
+        "SW01 were left out"
+    ) in out
+    assert (
+        "Mon 28 Dec 2026 is a bank holiday (Boxing Day (observed)): the weekly shifts of "
         "SW02 were left out" in out
+    )
     assert "Fri 01 Jan 2027" in out and "Fri 18 Dec" not in out
     # The EDT works Christmas Day's office hours here; nobody works Boxing Day (observed)'s.
     [warning] = [line for line in out.splitlines() if line.startswith("warning:")]
@@ -616,8 +694,9 @@ def test_the_staff_load_command_leaves_the_front_door_off_on_bank_holidays_and_s
     assert any(row[0] == "SW02" and row[1] == utc(2027, 1, 4, 9) for row in stored(runtime))
 
 
-def test_a_first_staff_load_on_a_new_machine_makes_the_database_first(monkeypatch, tmp_path,
-                                                                     capsys):
+def test_a_first_staff_load_on_a_new_machine_makes_the_database_first(
+    monkeypatch, tmp_path, capsys
+):
     monkeypatch.setenv("CALLROUTER_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'data' / 'new.db'}")
     monkeypatch.delenv("STAFF_FILE", raising=False)
@@ -638,20 +717,27 @@ def test_the_demo_team_is_on_shift_on_a_bank_holiday_too(runtime):
 
 
 def test_a_front_door_whose_calendar_opens_on_bank_holidays_keeps_its_weekly_shifts(
-        runtime, tmp_path):
+    runtime, tmp_path
+):
     path = tmp_path / "rota.csv"
     path.write_text(csv(ann("Fri", "09:00", "17:00")))
     christmas = utc(2026, 12, 25).date()
 
     for open_on_bank_holidays, expected in ((False, []), (True, ["SW01"])):
         with _uow(runtime) as uow:
-            load_rota_files(uow, [path], utc(2026, 12, 21, 10), replace_all=True,
-                            open_on_bank_holidays=open_on_bank_holidays)
+            load_rota_files(
+                uow,
+                [path],
+                utc(2026, 12, 21, 10),
+                replace_all=True,
+                open_on_bank_holidays=open_on_bank_holidays,
+            )
         assert [row[0] for row in stored(runtime) if row[1].date() == christmas] == expected
 
 
 def test_the_bank_holiday_warning_counts_shifts_loaded_from_another_file(
-        runtime, command, tmp_path, capsys):
+    runtime, command, tmp_path, capsys
+):
     front_door = tmp_path / "front-door.csv"
     front_door.write_text(csv(bob("Mon", "09:00", "17:00")))
     edt = tmp_path / "edt.csv"

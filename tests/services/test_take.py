@@ -22,8 +22,15 @@ def _evening(runtime):
         edt = create_staff(uow, "ed-1", "edt_social_worker", starts=NOW - timedelta(hours=2))
         front = create_staff(uow, "sw-1", "social_worker", starts=NOW - timedelta(hours=2))
         task = create_task(uow, created=NOW, due_in=timedelta(hours=2), out_of_hours_cover=True)
-        user = accounts.create_user(uow.session, "ed1@council.example", "x" * 20, "Eve",
-                                    "social_worker", NOW, staff_ref="ed-1")
+        user = accounts.create_user(
+            uow.session,
+            "ed1@council.example",
+            "x" * 20,
+            "Eve",
+            "social_worker",
+            NOW,
+            staff_ref="ed-1",
+        )
         uow.commit()
         return edt.id, front.id, task.id, user.id
 

@@ -83,8 +83,13 @@ def test_a_practice_manager_on_shift_alone_makes_s47_calls_call_backs_but_the_ed
     for cover, taken in (("PM1,M,practice_manager", True), ("ED1,E,edt_social_worker", False)):
         rota = parse_rota(f"{HEADER}{cover},t,,,Mon,00:00,23:59\n")
 
-        trace = build_trace(rota, rota_name="cover", seed=1, starts_on=DEFAULT_START,
-                            settings=ArrivalSettings(days=1, calls_per_week=1000))
+        trace = build_trace(
+            rota,
+            rota_name="cover",
+            seed=1,
+            starts_on=DEFAULT_START,
+            settings=ArrivalSettings(days=1, calls_per_week=1000),
+        )
 
         s47 = [r for r in trace.requests if r.level == Level.S47]
         if taken:
@@ -97,8 +102,13 @@ def test_a_practice_manager_on_shift_alone_makes_s47_calls_call_backs_but_the_ed
 def test_s47_callers_nobody_could_call_back_are_turned_away_in_office_hours_else_sent_to_edt():
     nobody_for_s47 = parse_rota(HEADER + "EH1,E,early_help_officer,t,,,Mon,09:00,17:00\n")
 
-    trace = build_trace(nobody_for_s47, rota_name="eh", seed=2, starts_on=DEFAULT_START,
-                        settings=ArrivalSettings(days=7, calls_per_week=1000))
+    trace = build_trace(
+        nobody_for_s47,
+        rota_name="eh",
+        seed=2,
+        starts_on=DEFAULT_START,
+        settings=ArrivalSettings(days=7, calls_per_week=1000),
+    )
 
     turned_away = trace.turned_away_in_office_hours
     assert not any(r.level == Level.S47 for r in trace.requests)

@@ -83,8 +83,9 @@ def test_more_calls_than_the_simulation_takes_are_refused_at_once(options, tmp_p
 
 
 def test_the_calls_per_week_used_are_reported(tmp_path):
-    status = main(["--calls-per-week", "100", "--days", "1", "--strategy", "edf"]
-                  + ["--out", str(tmp_path)])
+    status = main(
+        ["--calls-per-week", "100", "--days", "1", "--strategy", "edf"] + ["--out", str(tmp_path)]
+    )
 
     assert status == 0
     assert json.loads((tmp_path / "summary.json").read_text())["calls_per_week"] == 100
@@ -100,8 +101,10 @@ def test_a_week_with_nobody_on_reports_s47_as_not_applicable_and_the_callers_tur
         "SW1,A,social_worker,t,,,Tue,09:00,17:00\n"
     )
 
-    status = main(["--rota", str(rota), "--days", "1", "--calls-per-week", "600"]
-                  + ["--strategy", "edf", "--out", str(tmp_path / "out")])
+    status = main(
+        ["--rota", str(rota), "--days", "1", "--calls-per-week", "600"]
+        + ["--strategy", "edf", "--out", str(tmp_path / "out")]
+    )
 
     assert status == 0
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
@@ -110,8 +113,10 @@ def test_a_week_with_nobody_on_reports_s47_as_not_applicable_and_the_callers_tur
     turned_away = summary["s47_turned_away_in_office_hours"]
     assert turned_away > 0
     report = (tmp_path / "out" / "report.txt").read_text()
-    assert any(line.split()[:2] == ["edf", "s47"] and line.split()[4] == "n/a"
-               for line in report.splitlines())
+    assert any(
+        line.split()[:2] == ["edf", "s47"] and line.split()[4] == "n/a"
+        for line in report.splitlines()
+    )
     assert f"s47 callers turned away in office hours: {turned_away} " in report
     chart = ElementTree.parse(tmp_path / "out" / "chart.svg").getroot()
     titles = [t.text for t in chart.iter("{http://www.w3.org/2000/svg}title")]
@@ -138,8 +143,9 @@ def test_an_out_under_a_file_is_refused(tmp_path, capsys):
 def test_a_report_file_that_cannot_be_written_is_refused(tmp_path, capsys):
     (tmp_path / "what-if.txt").mkdir()
 
-    status = main(["--rota", "duty_desk", "--rota", "duty_desk", "--days", "1"]
-                  + ["--out", str(tmp_path)])
+    status = main(
+        ["--rota", "duty_desk", "--rota", "duty_desk", "--days", "1"] + ["--out", str(tmp_path)]
+    )
 
     assert status == 2
     assert capsys.readouterr().err.startswith(f"error: cannot write the report to {tmp_path}: ")

@@ -1,3 +1,4 @@
+import itertools
 from datetime import timedelta
 
 import pytest
@@ -122,7 +123,7 @@ def test_nobody_starts_a_call_off_shift_or_makes_two_calls_at_once(strategy):
         calls_of.setdefault(call.staff_ref, []).append(call)
     for calls in calls_of.values():
         calls.sort(key=lambda c: c.started_at)
-        for before, after in zip(calls, calls[1:]):
+        for before, after in itertools.pairwise(calls):
             assert before.finished_at <= after.started_at
     requests = {r.id: r for r in week.requests}
     assert all(call.started_at >= requests[call.request_id].received_at for call in calls)

@@ -25,8 +25,7 @@ from callrouter.simulation.whatif import (
 HEADER = "staff_ref,name,role,team,skills,date,weekday,start,end\n"
 ONE_SOCIAL_WORKER = HEADER + "SW1,A,social_worker,t,,,Mon,09:00,17:00\n"
 THREE_SOCIAL_WORKERS = ONE_SOCIAL_WORKER + (
-    "SW2,B,social_worker,t,,,Mon,09:00,17:00\n"
-    "SW3,C,social_worker,t,,,Mon,12:00,17:00\n"
+    "SW2,B,social_worker,t,,,Mon,09:00,17:00\nSW3,C,social_worker,t,,,Mon,12:00,17:00\n"
 )
 MONDAY = date(2025, 10, 20)
 
@@ -35,7 +34,9 @@ def test_every_rota_gets_the_same_calls_sized_from_the_first():
     thin, full = parse_rota(ONE_SOCIAL_WORKER), parse_rota(THREE_SOCIAL_WORKERS)
 
     what_if = compare_rotas(
-        [("thin", thin), ("full", full)], seeds=[1, 2], starts_on=MONDAY,
+        [("thin", thin), ("full", full)],
+        seeds=[1, 2],
+        starts_on=MONDAY,
         settings=ArrivalSettings(days=1, load=3.0),
     )
 
@@ -96,20 +97,24 @@ def test_simulate_with_two_rotas_and_several_seeds_writes_a_what_if(tmp_path, ca
         assert any(title.startswith(f"{slot}: {count} s47 missed,") for title in titles)
 
 
-
 def test_a_what_if_can_run_another_strategy_with_its_cap():
     rotas = [("duty_desk", parse_rota(shipped_rota("duty_desk")))]
     settings = ArrivalSettings(days=2, load=2.0)
 
     def s47_in_time(cap):
-        what_if = compare_rotas(rotas, seeds=[1, 2], starts_on=MONDAY, settings=settings,
-                                strategy="fifo", capacity_per_person=cap)
+        what_if = compare_rotas(
+            rotas,
+            seeds=[1, 2],
+            starts_on=MONDAY,
+            settings=settings,
+            strategy="fifo",
+            capacity_per_person=cap,
+        )
         assert what_if.strategy == "fifo"
         return what_if.outcomes[0].in_time[Level.S47]
 
     # Holding one call-back at a time rather than any number changes what FIFO does.
     assert s47_in_time(1) != s47_in_time(None)
-
 
 
 def test_s47_callers_turned_away_in_office_hours_count_against_a_rota():
@@ -119,7 +124,9 @@ def test_s47_callers_turned_away_in_office_hours_count_against_a_rota():
     monday = parse_rota(THREE_SOCIAL_WORKERS)
 
     what_if = compare_rotas(
-        [("monday", monday), ("no_monday", no_monday)], seeds=[1, 2], starts_on=MONDAY,
+        [("monday", monday), ("no_monday", no_monday)],
+        seeds=[1, 2],
+        starts_on=MONDAY,
         settings=ArrivalSettings(days=1, calls_per_week=600),
     )
 
@@ -134,8 +141,14 @@ def test_s47_callers_turned_away_in_office_hours_count_against_a_rota():
     )
     text = render_what_if(what_if)
     empty_row = text.splitlines()[5].split()
-    assert empty_row[:6] == ["no_monday", str(empty.s47_turned_away), "0", "0",
-                             str(empty.s47_turned_away), "0.0%"]
+    assert empty_row[:6] == [
+        "no_monday",
+        str(empty.s47_turned_away),
+        "0",
+        "0",
+        str(empty.s47_turned_away),
+        "0.0%",
+    ]
     assert "no_monday: Mon morning" in text and "turned away)" in text
     summary = what_if_summary(what_if)["rotas"]["no_monday"]
     assert summary["s47_callers_not_called_back_in_time"] == empty.s47_turned_away
@@ -165,8 +178,9 @@ def test_a_first_rota_with_no_social_worker_is_refused_not_resized_rota_by_rota(
 
     with pytest.raises(ValueError, match="early_help has nobody who can make s47 call-backs"):
         compare_rotas(rotas, seeds=[1], starts_on=MONDAY, settings=ArrivalSettings(days=1))
-    given = compare_rotas(rotas, seeds=[1], starts_on=MONDAY,
-                          settings=ArrivalSettings(days=1, calls_per_week=500))
+    given = compare_rotas(
+        rotas, seeds=[1], starts_on=MONDAY, settings=ArrivalSettings(days=1, calls_per_week=500)
+    )
     first, second = given.outcomes
     assert given.settings.calls_per_week == 500
     assert first.requests[Level.LEVEL2] == second.requests[Level.LEVEL2] > 0
@@ -190,8 +204,18 @@ def test_rotas_whose_files_share_a_name_are_each_reported(tmp_path):
         (tmp_path / folder / "rota.csv").write_text(rota)
     out = tmp_path / "out"
 
-    status = main(["--rota", str(tmp_path / "a" / "rota.csv"), "--rota",
-                   str(tmp_path / "b" / "rota.csv"), "--days", "1", "--out", str(out)])
+    status = main(
+        [
+            "--rota",
+            str(tmp_path / "a" / "rota.csv"),
+            "--rota",
+            str(tmp_path / "b" / "rota.csv"),
+            "--days",
+            "1",
+            "--out",
+            str(out),
+        ]
+    )
 
     assert status == 0
     summary = json.loads((out / "what-if.json").read_text())

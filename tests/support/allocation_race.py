@@ -13,8 +13,9 @@ from callrouter.services.allocation import AllocationRules, allocate_pending
 from callrouter.services.unit_of_work import NoDispatcher, UnitOfWork
 
 
-def allocate_and_complete(database_url: str, now_iso: str, rounds: int, cap: int, seed: int,
-                          start) -> tuple[list[tuple[int, int]], list[int], int]:
+def allocate_and_complete(
+    database_url: str, now_iso: str, rounds: int, cap: int, seed: int, start
+) -> tuple[list[tuple[int, int]], list[int], int]:
     """Allocate, then finish one held task, `rounds` times.
 
     Return the claims made, the tasks completed, and the most tasks anyone was seen holding.
@@ -35,7 +36,8 @@ def allocate_and_complete(database_url: str, now_iso: str, rounds: int, cap: int
             claims += [(int(a.task_id), int(a.staff_id)) for a in made]
             with sessions() as session:
                 loads = session.scalars(
-                    select(func.count()).where(Task.status == "allocated")
+                    select(func.count())
+                    .where(Task.status == "allocated")
                     .group_by(Task.assignee_id)
                 ).all()
                 most_held = max([most_held, *loads])
@@ -44,7 +46,8 @@ def allocate_and_complete(database_url: str, now_iso: str, rounds: int, cap: int
                 task_id = shuffle.choice(mine)
                 with UnitOfWork(sessions, NoDispatcher()) as uow:
                     done = uow.session.execute(
-                        update(Task).where(Task.id == task_id, Task.status == "allocated")
+                        update(Task)
+                        .where(Task.id == task_id, Task.status == "allocated")
                         .values(status="completed", closed_at=now)
                     ).rowcount
                     uow.commit()

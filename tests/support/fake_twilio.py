@@ -20,12 +20,23 @@ class ReceivedRequest:
     authorization: str | None
 
 
-def twilio_text(to: str, from_: str | None, body: str | None,
-                created_at: datetime | None = None, sid: str | None = None) -> dict:
+def twilio_text(
+    to: str,
+    from_: str | None,
+    body: str | None,
+    created_at: datetime | None = None,
+    sid: str | None = None,
+) -> dict:
     """A Message resource as Twilio's API shows it."""
-    return {"sid": sid or "SM" + secrets.token_hex(16), "status": "queued", "to": to,
-            "from": from_, "body": body, "direction": "outbound-api",
-            "date_created": format_datetime(created_at or datetime.now(UTC), usegmt=True)}
+    return {
+        "sid": sid or "SM" + secrets.token_hex(16),
+        "status": "queued",
+        "to": to,
+        "from": from_,
+        "body": body,
+        "direction": "outbound-api",
+        "date_created": format_datetime(created_at or datetime.now(UTC), usegmt=True),
+    }
 
 
 @dataclass
@@ -47,14 +58,20 @@ class FakeTwilio:
     @property
     def messages(self) -> list[dict[str, str]]:
         """The texts it was asked to send (the POSTs), refused or not."""
-        return [r.form for r in self.requests
-                if r.method == "POST" and r.path.endswith("/Messages.json")]
+        return [
+            r.form
+            for r in self.requests
+            if r.method == "POST" and r.path.endswith("/Messages.json")
+        ]
 
     @property
     def record_reads(self) -> list[dict[str, str]]:
         """The queries of its records (the GETs of the Messages list)."""
-        return [r.form for r in self.requests
-                if r.method == "GET" and urlsplit(r.path).path.endswith("/Messages.json")]
+        return [
+            r.form
+            for r in self.requests
+            if r.method == "GET" and urlsplit(r.path).path.endswith("/Messages.json")
+        ]
 
     def start(self) -> FakeTwilio:
         fake = self
@@ -75,13 +92,23 @@ class FakeTwilio:
                 if self._refused("GET", query):
                     return
                 size = int(query.get("PageSize", 50))
-                matching = [t for t in reversed(fake.texts)
-                            if t["to"] == query.get("To", t["to"])
-                            and t["from"] == query.get("From", t["from"])]
+                matching = [
+                    t
+                    for t in reversed(fake.texts)
+                    if t["to"] == query.get("To", t["to"])
+                    and t["from"] == query.get("From", t["from"])
+                ]
                 more = len(matching) > size
-                self._json(200, {"messages": matching[:size], "page": 0, "page_size": size,
-                                 "next_page_uri": "/2010-04-01/next" if more else None,
-                                 "uri": urlsplit(self.path).path})
+                self._json(
+                    200,
+                    {
+                        "messages": matching[:size],
+                        "page": 0,
+                        "page_size": size,
+                        "next_page_uri": "/2010-04-01/next" if more else None,
+                        "uri": urlsplit(self.path).path,
+                    },
+                )
 
             def _refused(self, method, form) -> bool:
                 """Record the request; answer with `fail_with` and say so, if it is set."""

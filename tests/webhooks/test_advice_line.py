@@ -54,14 +54,19 @@ def test_a_section_47_call_becomes_a_social_worker_call_back_due_within_the_hour
     assert " ".join(contact.reference) in end.text
     [task] = contact.tasks
     assert (task.kind, task.role, task.level, task.status) == (
-        "callback", "social_worker", "s47", "unallocated")
+        "callback",
+        "social_worker",
+        "s47",
+        "unallocated",
+    )
     assert task.callback_number == MOBILE
     assert task.due_at == MONDAY_10AM + timedelta(hours=1)
     assert contact.messages == []
 
 
-def test_a_child_in_need_call_is_logged_for_information_and_sent_the_eform(dial, db, jobs,
-                                                                            fake_twilio):
+def test_a_child_in_need_call_is_logged_for_information_and_sent_the_eform(
+    dial, db, jobs, fake_twilio
+):
     phone = dial()
     professional_to_level(phone, CHECS, NOT_OPEN, S17)
     end = give_details(phone, consent="1")
@@ -84,8 +89,9 @@ def test_a_child_in_need_call_is_logged_for_information_and_sent_the_eform(dial,
     assert message.provider_sid.startswith("SM")
 
 
-def test_a_level_3_call_is_shared_with_the_support_hub_for_information_only(dial, db, jobs,
-                                                                            fake_twilio):
+def test_a_level_3_call_is_shared_with_the_support_hub_for_information_only(
+    dial, db, jobs, fake_twilio
+):
     phone = dial()
     professional_to_level(phone, FAMILY_HELP, NOT_OPEN, LEVEL3)
     give_details(phone)
@@ -117,8 +123,9 @@ def test_a_level_2_caller_who_wants_advice_gets_an_early_help_call_back_within_4
     assert "https://example.org/children/family-information" in sms["Body"]
 
 
-def test_a_level_2_caller_who_wants_only_the_link_is_signposted_by_text(dial, db, jobs,
-                                                                        fake_twilio):
+def test_a_level_2_caller_who_wants_only_the_link_is_signposted_by_text(
+    dial, db, jobs, fake_twilio
+):
     phone = dial()
     professional_to_level(phone, FAMILY_HELP, NOT_OPEN, LEVEL2)
     phone.press("2")
@@ -132,8 +139,7 @@ def test_a_level_2_caller_who_wants_only_the_link_is_signposted_by_text(dial, db
     assert [m["To"] for m in fake_twilio.messages] == [MOBILE]
 
 
-def test_a_landline_caller_is_told_the_truth_when_no_text_can_be_sent(dial, db, jobs,
-                                                                      fake_twilio):
+def test_a_landline_caller_is_told_the_truth_when_no_text_can_be_sent(dial, db, jobs, fake_twilio):
     phone = dial(caller="+441134960123")
     professional_to_level(phone, CHECS, NOT_OPEN, S17)
     end = give_details(phone)

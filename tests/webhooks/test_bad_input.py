@@ -159,7 +159,10 @@ def test_a_section_47_caller_who_hangs_up_after_giving_a_number_still_gets_a_cal
     assert contact.answers["caller_name"] == "Jo Bloggs"
     [task] = contact.tasks
     assert (task.kind, task.role, task.callback_number) == (
-        "callback", "social_worker", "+447400123456")
+        "callback",
+        "social_worker",
+        "+447400123456",
+    )
 
 
 def test_a_withheld_number_is_never_offered_called_or_texted(dial, db, jobs, fake_twilio):
@@ -179,10 +182,12 @@ def test_a_withheld_number_is_never_offered_called_or_texted(dial, db, jobs, fak
     assert fake_twilio.messages == []
 
 
-@pytest.mark.parametrize(("caller", "kind"), [("+447400123456", "callback"),
-                                              ("anonymous", "review")])
+@pytest.mark.parametrize(
+    ("caller", "kind"), [("+447400123456", "callback"), ("anonymous", "review")]
+)
 def test_a_call_whose_end_is_never_reported_is_owed_its_call_back_from_the_call_not_the_sweep(
-        dial, db, runtime, caller, kind):
+    dial, db, runtime, caller, kind
+):
     heard_last = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
     phone = dial(caller=caller)
     with freeze_time(heard_last):
@@ -254,8 +259,7 @@ def _resign_to_app(phone):
     original = phone.transport
 
     def transport(url, form, headers):
-        return original(url.replace("https://attacker.example.com", PUBLIC_BASE_URL), form,
-                        headers)
+        return original(url.replace("https://attacker.example.com", PUBLIC_BASE_URL), form, headers)
 
     return transport
 
@@ -270,7 +274,10 @@ def test_a_late_status_callback_does_not_reopen_a_closed_call(dial, db):
 
     contact = only_contact(db)
     assert (contact.status, contact.call_status, contact.last_status_sequence) == (
-        "closed", "completed", 6)
+        "closed",
+        "completed",
+        6,
+    )
 
 
 def test_a_status_callback_for_an_unknown_call_still_gets_a_2xx(dial, db):

@@ -23,8 +23,7 @@ def put_through_to_the_edt(dial, runtime):
 
 
 @pytest.mark.parametrize("council", ["lancashire", "cumbria", "cheshire-east"])
-def test_an_unanswered_transfer_to_the_edt_leaves_an_urgent_call_back(
-        dial, db, runtime, council):
+def test_an_unanswered_transfer_to_the_edt_leaves_an_urgent_call_back(dial, db, runtime, council):
     line = runtime.flows.flows[council].numbers[0]
     with freeze_time(SATURDAY_NIGHT):
         phone = dial(called=line)
@@ -53,7 +52,8 @@ def test_an_answered_transfer_to_the_edt_leaves_no_call_back(dial, db, runtime):
 
 @pytest.mark.parametrize("dial_status", ["completed", "no-answer"])
 def test_when_the_calls_end_is_reported_before_the_transfers_result_the_result_decides(
-        dial, db, runtime, dial_status):
+    dial, db, runtime, dial_status
+):
     with freeze_time(SATURDAY_NIGHT):
         phone = put_through_to_the_edt(dial, runtime)
         phone.hang_up("completed")  # Twilio's status callback first

@@ -22,29 +22,61 @@ SID = "SM" + "a" * 32
 def _text(runtime, status="sent", provider_sid=SID, with_open_task=False) -> int:
     with runtime.unit_of_work(NoDispatcher()) as uow:
         count = uow.session.scalar(select(func.count(Contact.id)))
-        contact = Contact(reference=f"REF{count}", flow_name="default", channel="phone",
-                          answers={}, created_at=NOW, updated_at=NOW)
-        message = Message(contact=contact, purpose="eform", to_number=NUMBER,
-                          from_number="+443069990000", body="Ref: https://example.org/eform",
-                          status=status, provider_sid=provider_sid, tries=1, created_at=NOW,
-                          claimed_at=NOW, sent_at=NOW if status == "sent" else None)
+        contact = Contact(
+            reference=f"REF{count}",
+            flow_name="default",
+            channel="phone",
+            answers={},
+            created_at=NOW,
+            updated_at=NOW,
+        )
+        message = Message(
+            contact=contact,
+            purpose="eform",
+            to_number=NUMBER,
+            from_number="+443069990000",
+            body="Ref: https://example.org/eform",
+            status=status,
+            provider_sid=provider_sid,
+            tries=1,
+            created_at=NOW,
+            claimed_at=NOW,
+            sent_at=NOW if status == "sent" else None,
+        )
         uow.session.add(message)
         if with_open_task:
-            uow.session.add(Task(contact=contact, kind="callback", role="social_worker",
-                                 status="unallocated", due_at=NOW, created_at=NOW))
+            uow.session.add(
+                Task(
+                    contact=contact,
+                    kind="callback",
+                    role="social_worker",
+                    status="unallocated",
+                    due_at=NOW,
+                    created_at=NOW,
+                )
+            )
         uow.commit()
         return message.id
 
 
 def _report(client, message_id, status, sid=SID, error_code=None, signed=True):
     url = f"{PUBLIC_BASE_URL}/twilio/sms/status?message={message_id}"
-    form = {"MessageSid": sid, "MessageStatus": status, "AccountSid": "AC" + "1" * 32,
-            "To": NUMBER, "From": "+443069990000"}
+    form = {
+        "MessageSid": sid,
+        "MessageStatus": status,
+        "AccountSid": "AC" + "1" * 32,
+        "To": NUMBER,
+        "From": "+443069990000",
+    }
     if error_code:
         form["ErrorCode"] = str(error_code)
     signature = RequestValidator(AUTH_TOKEN).compute_signature(url, form) if signed else "bad"
-    return client.post(url.removeprefix(PUBLIC_BASE_URL), data=form, base_url=PUBLIC_BASE_URL,
-                       headers={"X-Twilio-Signature": signature})
+    return client.post(
+        url.removeprefix(PUBLIC_BASE_URL),
+        data=form,
+        base_url=PUBLIC_BASE_URL,
+        headers={"X-Twilio-Signature": signature},
+    )
 
 
 def _status(db, message_id) -> str:
@@ -67,9 +99,7 @@ def test_a_delivered_report_marks_the_text_delivered(client, runtime, db):
     assert (text.status_words, text.not_sent, text.problem) == ("Delivered", False, None)
 
 
-def test_an_undelivered_text_is_shown_with_why_and_a_manager_is_asked_to_look(
-    client, runtime, db
-):
+def test_an_undelivered_text_is_shown_with_why_and_a_manager_is_asked_to_look(client, runtime, db):
     message_id = _text(runtime)
 
     _report(client, message_id, "undelivered", error_code=30006)
@@ -77,9 +107,14 @@ def test_an_undelivered_text_is_shown_with_why_and_a_manager_is_asked_to_look(
     assert _status(db, message_id) == "undelivered"
     [text] = messages.texts_for_contact(db, db.get(Message, message_id).contact_id)
     assert (text.status_words, text.tag_class, text.not_sent) == (
-        "Not delivered", "govuk-tag--red", True)
-    assert text.problem == ("Not delivered: Twilio sent it, but this number cannot receive "
-                            "texts (a landline, perhaps) (Twilio 30006).")
+        "Not delivered",
+        "govuk-tag--red",
+        True,
+    )
+    assert text.problem == (
+        "Not delivered: Twilio sent it, but this number cannot receive "
+        "texts (a landline, perhaps) (Twilio 30006)."
+    )
     [review] = _reviews(db)
     assert review.contact_id == db.get(Message, message_id).contact_id
 
@@ -95,12 +130,15 @@ def test_an_undelivered_text_for_a_contact_with_a_task_open_is_shown_there_not_r
     assert _reviews(db) == []
 
 
-@pytest.mark.parametrize("reports, final", [
-    (["sent", "delivered", "sent", "queued"], "delivered"),  # late ones change nothing
-    (["undelivered", "delivered"], "undelivered"),  # the first final report stands
-    (["delivered", "delivered"], "delivered"),  # repeated
-    (["queued", "sending", "sent"], "sent"),
-])
+@pytest.mark.parametrize(
+    "reports, final",
+    [
+        (["sent", "delivered", "sent", "queued"], "delivered"),  # late ones change nothing
+        (["undelivered", "delivered"], "undelivered"),  # the first final report stands
+        (["delivered", "delivered"], "delivered"),  # repeated
+        (["queued", "sending", "sent"], "sent"),
+    ],
+)
 def test_reports_out_of_order_or_repeated_never_go_back(reports, final, client, runtime, db):
     message_id = _text(runtime)
 
@@ -135,8 +173,7 @@ def test_a_report_on_a_text_waiting_for_another_try_settles_it_so_it_is_not_sent
 
     db.expire_all()
     message = db.get(Message, message_id)
-    assert (message.status, message.provider_sid, message.next_try_at) == (
-        "delivered", SID, None)
+    assert (message.status, message.provider_sid, message.next_try_at) == ("delivered", SID, None)
     assert messages.due_for_sending(db, NOW) == []
 
 
@@ -151,8 +188,9 @@ def test_a_report_on_a_text_never_tried_changes_nothing(client, runtime, db):
     assert _status(db, message_id) == "pending"
 
 
-@pytest.mark.parametrize("case", ["bad signature", "another text's sid", "no such text",
-                                  "not an id", "unknown status"])
+@pytest.mark.parametrize(
+    "case", ["bad signature", "another text's sid", "no such text", "not an id", "unknown status"]
+)
 def test_forged_stray_or_odd_reports_change_nothing(case, client, runtime, db):
     message_id = _text(runtime)
     if case == "bad signature":

@@ -36,17 +36,36 @@ def twilio_jobs(runtime, dispatcher, settings):
     job_context.use(None)
 
 
-def _message(runtime, status="pending", purpose="eform", claimed_at=None, flow_name="default",
-             level=None, at=NOW, to=NUMBER) -> int:
+def _message(
+    runtime,
+    status="pending",
+    purpose="eform",
+    claimed_at=None,
+    flow_name="default",
+    level=None,
+    at=NOW,
+    to=NUMBER,
+) -> int:
     with runtime.unit_of_work(NoDispatcher()) as uow:
-        contact = Contact(reference=f"REF{uow.session.scalar(select(func.count(Contact.id)))}",
-                          flow_name=flow_name, channel="phone",
-                          answers={"level": level} if level else {}, created_at=at,
-                          updated_at=at)
-        message = Message(contact=contact, purpose=purpose, to_number=to,
-                          from_number="+443069990000", body=BODY, status=status,
-                          claimed_at=claimed_at, created_at=at,
-                          tries=1 if status == "sending" else 0)
+        contact = Contact(
+            reference=f"REF{uow.session.scalar(select(func.count(Contact.id)))}",
+            flow_name=flow_name,
+            channel="phone",
+            answers={"level": level} if level else {},
+            created_at=at,
+            updated_at=at,
+        )
+        message = Message(
+            contact=contact,
+            purpose=purpose,
+            to_number=to,
+            from_number="+443069990000",
+            body=BODY,
+            status=status,
+            claimed_at=claimed_at,
+            created_at=at,
+            tries=1 if status == "sending" else 0,
+        )
         uow.session.add(message)
         uow.commit()
         return message.id
@@ -55,8 +74,9 @@ def _message(runtime, status="pending", purpose="eform", claimed_at=None, flow_n
 def _send_at(runtime, dispatcher, settings, message_id, at: datetime) -> str:
     """Run the send as the job does, at a chosen time, so waits between tries can pass."""
     with runtime.unit_of_work(dispatcher) as uow:
-        return messages.send_message(uow, message_id, TwilioSmsGateway(settings),
-                                     clock=lambda: at, flows=runtime.flows)
+        return messages.send_message(
+            uow, message_id, TwilioSmsGateway(settings), clock=lambda: at, flows=runtime.flows
+        )
 
 
 def _reviews(db) -> list[Task]:
@@ -82,8 +102,9 @@ def test_a_4xx_from_twilio_fails_the_text_at_once_and_the_sweep_leaves_it(
     assert message.error == f"Twilio {code}: refused"
 
 
-def test_a_failed_send_job_is_not_queued_again_by_the_sweep(runtime, twilio_jobs, dispatcher,
-                                                            redis, fake_twilio):
+def test_a_failed_send_job_is_not_queued_again_by_the_sweep(
+    runtime, twilio_jobs, dispatcher, redis, fake_twilio
+):
     fake_twilio.fail_with = (400, 21606)
     message_id = _message(runtime)
     worker = SimpleWorker(QueueNames.all(), connection=redis)
@@ -131,8 +152,10 @@ def test_a_twilio_fault_is_tried_a_few_times_with_longer_waits_then_failed(
         db.expire_all()
         next_try_at = db.get(Message, message_id).next_try_at
         waits.append(next_try_at - at)
-        assert _send_at(runtime, dispatcher, settings, message_id, next_try_at
-                        - timedelta(seconds=1)) == "pending"  # not before its time
+        assert (
+            _send_at(runtime, dispatcher, settings, message_id, next_try_at - timedelta(seconds=1))
+            == "pending"
+        )  # not before its time
         at = next_try_at
 
     assert waits == list(messages.RETRY_WAITS)
@@ -158,7 +181,8 @@ def test_twilio_not_answering_in_time_is_not_tried_again_before_its_records_are_
     try:
         with runtime.unit_of_work(dispatcher) as uow:
             assert messages.send_message(uow, message_id, gateway, clock=lambda: NOW) == (
-                "unconfirmed")
+                "unconfirmed"
+            )
     finally:
         silent.close()
 
@@ -167,7 +191,10 @@ def test_twilio_not_answering_in_time_is_not_tried_again_before_its_records_are_
     # It reached Twilio, which may have taken it: a second try could text the caller twice,
     # so nothing more is done until Twilio's records can say.
     assert (message.status, message.error_code, message.next_try_at) == (
-        "unconfirmed", None, NOW + messages.CHECK_AFTER)
+        "unconfirmed",
+        None,
+        NOW + messages.CHECK_AFTER,
+    )
     assert message.error == "No answer from Twilio: ReadTimeout"
     assert messages.due_for_sending(db, NOW + messages.CHECK_AFTER - timedelta(seconds=1)) == []
     assert messages.due_for_sending(db, NOW + messages.CHECK_AFTER) == [message_id]
@@ -200,24 +227,31 @@ def test_a_text_stuck_sending_is_settled_by_twilios_records_never_sent_twice(
     # The worker sending `taken` died after Twilio took it; the one sending `never_went`
     # died before its request left.
     fake_twilio.texts.append(
-        twilio_text("+447400111111", "+443069990000", BODY, long_ago + timedelta(seconds=2)))
+        twilio_text("+447400111111", "+443069990000", BODY, long_ago + timedelta(seconds=2))
+    )
     [taken_sid] = [text["sid"] for text in fake_twilio.texts]
 
     summary = job_functions.sweep()
     assert summary == {**summary, "stalled_messages": 3, "messages": 3}
-    assert {m: job_functions.send_message(m) for m in (taken, never_went,
-                                                        from_before_tries_were_kept)} == {
-        taken: "sent", never_went: "pending", from_before_tries_were_kept: "pending"}
+    assert {
+        m: job_functions.send_message(m) for m in (taken, never_went, from_before_tries_were_kept)
+    } == {taken: "sent", never_went: "pending", from_before_tries_were_kept: "pending"}
     assert job_functions.send_message(never_went) == "sent"
     assert job_functions.send_message(from_before_tries_were_kept) == "sent"
 
     assert [form["To"] for form in fake_twilio.messages] == ["+447400222222", "+447400333333"]
     db.expire_all()
     statuses = {m.id: (m.status, m.tries) for m in db.scalars(select(Message))}
-    assert statuses == {taken: ("sent", 1), never_went: ("sent", 2),
-                        from_before_tries_were_kept: ("sent", 2), in_flight: ("sending", 1)}
+    assert statuses == {
+        taken: ("sent", 1),
+        never_went: ("sent", 2),
+        from_before_tries_were_kept: ("sent", 2),
+        in_flight: ("sending", 1),
+    }
     assert db.get(Message, taken).provider_sid == taken_sid
     assert _reviews(db) == []  # every text went, once
+
+
 def test_a_failed_text_with_no_open_task_asks_a_manager_for_a_review(
     runtime, twilio_jobs, fake_twilio, db
 ):
@@ -229,7 +263,10 @@ def test_a_failed_text_with_no_open_task_asks_a_manager_for_a_review(
 
     [review] = _reviews(db)
     assert (review.contact_id, review.status, review.role) == (
-        db.get(Message, message_id).contact_id, "unallocated", "practice_manager")
+        db.get(Message, message_id).contact_id,
+        "unallocated",
+        "practice_manager",
+    )
 
 
 def test_a_failed_text_for_a_contact_with_an_open_review_adds_no_second_one(
@@ -238,8 +275,16 @@ def test_a_failed_text_for_a_contact_with_an_open_review_adds_no_second_one(
     fake_twilio.fail_with = (400, 21614)
     message_id = _message(runtime, purpose="missed_callback")
     contact_id = db.get(Message, message_id).contact_id
-    db.add(Task(contact_id=contact_id, kind="review", role="practice_manager",
-                due_at=NOW + timedelta(days=1), status="unallocated", created_at=NOW))
+    db.add(
+        Task(
+            contact_id=contact_id,
+            kind="review",
+            role="practice_manager",
+            due_at=NOW + timedelta(days=1),
+            status="unallocated",
+            created_at=NOW,
+        )
+    )
     db.commit()
 
     assert job_functions.send_message(message_id) == "failed"
@@ -254,8 +299,13 @@ def test_a_text_not_sent_at_night_for_an_information_only_caller_is_reviewed_in_
     fake_twilio.fail_with = (400, 21610)  # the caller replied STOP
     message_id = _message(runtime, flow_name="lancashire", level="s17", at=saturday_night)
     with runtime.unit_of_work(NoDispatcher()) as uow:  # managers are back on Monday
-        create_staff(uow, "pm-monday", "practice_manager",
-                     starts=datetime(2026, 12, 7, 8, 30, tzinfo=UTC), hours=9)
+        create_staff(
+            uow,
+            "pm-monday",
+            "practice_manager",
+            starts=datetime(2026, 12, 7, 8, 30, tzinfo=UTC),
+            hours=9,
+        )
         uow.commit()
 
     assert _send_at(runtime, dispatcher, settings, message_id, saturday_night) == "failed"
@@ -266,7 +316,8 @@ def test_a_text_not_sent_at_night_for_an_information_only_caller_is_reviewed_in_
     assert (review.due_at, review.warn_at, review.out_of_hours_cover) == (
         datetime(2026, 12, 8, 9, 0, tzinfo=UTC),  # Tuesday 09:00
         datetime(2026, 12, 7, 15, 0, tzinfo=UTC),  # three quarters of the open time
-        False)
+        False,
+    )
     with runtime.unit_of_work(NoDispatcher()) as uow:
         assert escalation.check_deadlines(uow, datetime(2026, 12, 7, 8, 59, tzinfo=UTC)) == []
 
@@ -307,9 +358,12 @@ def test_a_failed_text_is_logged_by_id_and_code_never_number_or_body(
 
 def test_numbers_in_twilios_words_are_not_kept():
     error = TwilioRestException(
-        400, "/Messages.json",
+        400,
+        "/Messages.json",
         "Unable to create record: The 'To' number +44 7400 123456 is not a valid phone number.",
-        21211, "POST")
+        21211,
+        "POST",
+    )
 
     refusal = twilio_refusal(error)
 
@@ -317,10 +371,17 @@ def test_numbers_in_twilios_words_are_not_kept():
     assert refusal.detail == "Twilio 21211: The 'To' number [number] is not a valid phone number."
 
 
-@pytest.mark.parametrize("status, code, permanent", [
-    (400, 21606, True), (401, 20003, True), (404, 20404, True), (429, 20429, False),
-    (500, 20500, False), (503, None, False),
-])
+@pytest.mark.parametrize(
+    "status, code, permanent",
+    [
+        (400, 21606, True),
+        (401, 20003, True),
+        (404, 20404, True),
+        (429, 20429, False),
+        (500, 20500, False),
+        (503, None, False),
+    ],
+)
 def test_4xx_is_for_good_except_rate_limiting_and_5xx_passes(status, code, permanent):
     refusal = twilio_refusal(TwilioRestException(status, "/Messages.json", "", code, "POST"))
 

@@ -19,18 +19,31 @@ NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
 def _pending_message(runtime, to="+447400123456") -> int:
     with runtime.unit_of_work(NoDispatcher()) as uow:
-        contact = Contact(reference="TESTRF", flow_name="default", channel="phone",
-                          answers={}, created_at=NOW, updated_at=NOW)
-        message = Message(contact=contact, purpose="eform", to_number=to,
-                          from_number="+443069990000", body="Ref TESTRF: https://example.org",
-                          status="pending", created_at=NOW)
+        contact = Contact(
+            reference="TESTRF",
+            flow_name="default",
+            channel="phone",
+            answers={},
+            created_at=NOW,
+            updated_at=NOW,
+        )
+        message = Message(
+            contact=contact,
+            purpose="eform",
+            to_number=to,
+            from_number="+443069990000",
+            body="Ref TESTRF: https://example.org",
+            status="pending",
+            created_at=NOW,
+        )
         uow.session.add(message)
         uow.commit()
         return message.id
 
 
-def test_the_text_reaches_twilio_with_the_account_and_the_callers_number(runtime, dispatcher,
-                                                                        settings, fake_twilio):
+def test_the_text_reaches_twilio_with_the_account_and_the_callers_number(
+    runtime, dispatcher, settings, fake_twilio
+):
     job_context.use(job_context.JobContext(runtime, dispatcher, TwilioSmsGateway(settings)))
     message_id = _pending_message(runtime)
 
@@ -40,7 +53,9 @@ def test_the_text_reaches_twilio_with_the_account_and_the_callers_number(runtime
     assert request.path == f"/2010-04-01/Accounts/{settings.twilio_account_sid}/Messages.json"
     assert request.authorization.startswith("Basic ")
     assert request.form == {
-        "To": "+447400123456", "From": "+443069990000", "Body": "Ref TESTRF: https://example.org",
+        "To": "+447400123456",
+        "From": "+443069990000",
+        "Body": "Ref TESTRF: https://example.org",
         # Twilio's delivery report comes back naming our message by its id, and nothing else.
         "StatusCallback": f"{settings.public_base_url}/twilio/sms/status?message={message_id}",
     }

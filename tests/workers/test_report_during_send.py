@@ -17,11 +17,24 @@ SID = "SM" + "b" * 32
 def _pending(runtime) -> int:
     with runtime.unit_of_work(NoDispatcher()) as uow:
         count = uow.session.scalar(select(func.count(Contact.id)))
-        contact = Contact(reference=f"REF{count}", flow_name="default", channel="phone",
-                          answers={}, created_at=NOW, updated_at=NOW)
-        message = Message(contact=contact, purpose="eform", to_number="+447400123456",
-                          from_number="+443069990000", body="Ref: https://example.org/eform",
-                          status="pending", tries=0, created_at=NOW)
+        contact = Contact(
+            reference=f"REF{count}",
+            flow_name="default",
+            channel="phone",
+            answers={},
+            created_at=NOW,
+            updated_at=NOW,
+        )
+        message = Message(
+            contact=contact,
+            purpose="eform",
+            to_number="+447400123456",
+            from_number="+443069990000",
+            body="Ref: https://example.org/eform",
+            status="pending",
+            tries=0,
+            created_at=NOW,
+        )
         uow.session.add(message)
         uow.commit()
         return message.id
@@ -35,15 +48,17 @@ class _ReportedBeforeAnswer:
 
     def send_sms(self, to, from_, body, message_id):
         with self.runtime.unit_of_work(NoDispatcher()) as uow:
-            messages.record_delivery_report(uow, message_id, SID, self.reported,
-                                            self.error_code, NOW, self.runtime.flows)
+            messages.record_delivery_report(
+                uow, message_id, SID, self.reported, self.error_code, NOW, self.runtime.flows
+            )
         return SID
 
 
 def _send(runtime, message_id, gateway) -> str:
     with runtime.unit_of_work(NoDispatcher()) as uow:
-        return messages.send_message(uow, message_id, gateway, clock=lambda: NOW,
-                                     flows=runtime.flows)
+        return messages.send_message(
+            uow, message_id, gateway, clock=lambda: NOW, flows=runtime.flows
+        )
 
 
 def test_a_not_delivered_report_before_the_answer_is_not_undone_by_it(runtime, db):
@@ -53,8 +68,7 @@ def test_a_not_delivered_report_before_the_answer_is_not_undone_by_it(runtime, d
 
     db.expire_all()
     message = db.get(Message, message_id)
-    assert (message.status, message.error_code, message.provider_sid) == (
-        "undelivered", 30006, SID)
+    assert (message.status, message.error_code, message.provider_sid) == ("undelivered", 30006, SID)
     assert len(db.scalars(select(Task).where(Task.kind == "review")).all()) == 1
 
 
@@ -108,25 +122,31 @@ class _ReportedWhileRecordsRead(_ReportedBeforeAnswer):
 
     def texts_sent_to(self, to, from_):
         with self.runtime.unit_of_work(NoDispatcher()) as uow:
-            messages.record_delivery_report(uow, self.message_id, SID, self.reported, None,
-                                            NOW, self.runtime.flows)
+            messages.record_delivery_report(
+                uow, self.message_id, SID, self.reported, None, NOW, self.runtime.flows
+            )
         return self.records
 
 
 def _check(runtime, message_id, gateway) -> str:
     gateway.message_id = message_id
     with runtime.unit_of_work(NoDispatcher()) as uow:
-        return messages.send_message(uow, message_id, gateway,
-                                     clock=lambda: NOW + messages.CHECK_AFTER,
-                                     flows=runtime.flows)
+        return messages.send_message(
+            uow, message_id, gateway, clock=lambda: NOW + messages.CHECK_AFTER, flows=runtime.flows
+        )
 
 
 def test_a_delivered_report_during_a_check_is_kept(runtime, db):
     message_id = _unconfirmed(runtime)
     held = messages.ProviderText(SID, "Ref: https://example.org/eform", NOW)
 
-    _check(runtime, message_id, _ReportedWhileRecordsRead(
-        runtime, "delivered", messages.ProviderRecords((held,), complete=True)))
+    _check(
+        runtime,
+        message_id,
+        _ReportedWhileRecordsRead(
+            runtime, "delivered", messages.ProviderRecords((held,), complete=True)
+        ),
+    )
 
     db.expire_all()
     assert db.get(Message, message_id).status == "delivered"
@@ -137,8 +157,11 @@ def test_a_report_during_a_check_whose_records_lag_stops_a_second_send(runtime, 
     which came meanwhile, proves it went."""
     message_id = _unconfirmed(runtime)
 
-    _check(runtime, message_id, _ReportedWhileRecordsRead(
-        runtime, "sent", messages.ProviderRecords((), complete=True)))
+    _check(
+        runtime,
+        message_id,
+        _ReportedWhileRecordsRead(runtime, "sent", messages.ProviderRecords((), complete=True)),
+    )
 
     db.expire_all()
     message = db.get(Message, message_id)

@@ -41,14 +41,22 @@ def _escalations(db) -> list[tuple[int, str]]:
 
 
 def test_a_call_left_open_on_a_flow_since_retired_is_closed_and_the_sweep_goes_on(
-        runtime, sweep_at, db):
+    runtime, sweep_at, db
+):
     with runtime.unit_of_work(NoDispatcher()) as uow:
         create_staff(uow, "pm-on", "practice_manager", starts=CREATED)
         task_id = create_task(uow, created=CREATED).id  # its timers were lost
-        uow.session.add(Contact(
-            reference="OLD001", flow_name="retired-flow", channel="phone",
-            status="in_progress", answers={}, created_at=DUE - timedelta(hours=3),
-            updated_at=DUE - timedelta(hours=3)))
+        uow.session.add(
+            Contact(
+                reference="OLD001",
+                flow_name="retired-flow",
+                channel="phone",
+                status="in_progress",
+                answers={},
+                created_at=DUE - timedelta(hours=3),
+                updated_at=DUE - timedelta(hours=3),
+            )
+        )
         uow.commit()
 
     summary = sweep_at(DUE + timedelta(minutes=1))
@@ -59,8 +67,9 @@ def test_a_call_left_open_on_a_flow_since_retired_is_closed_and_the_sweep_goes_o
     assert old.status == "closed"
 
 
-def test_a_step_that_fails_is_logged_and_the_other_steps_still_run(runtime, sweep_at, db,
-                                                                   monkeypatch, caplog):
+def test_a_step_that_fails_is_logged_and_the_other_steps_still_run(
+    runtime, sweep_at, db, monkeypatch, caplog
+):
     with runtime.unit_of_work(NoDispatcher()) as uow:
         create_staff(uow, "pm-on", "practice_manager", starts=CREATED)
         task_id = create_task(uow, created=CREATED).id
@@ -104,6 +113,7 @@ def test_a_sweep_still_waiting_for_a_busy_worker_is_not_queued_again(redis, disp
 
 def test_a_database_error_in_the_logs_carries_no_callers_number(runtime):
     with runtime.session_factory() as session, pytest.raises(DBAPIError) as error:
-        session.execute(text("SELECT * FROM no_such_table WHERE number = :number"),
-                        {"number": "+447400123456"})
+        session.execute(
+            text("SELECT * FROM no_such_table WHERE number = :number"), {"number": "+447400123456"}
+        )
     assert "+447400123456" not in str(error.value)

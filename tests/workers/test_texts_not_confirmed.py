@@ -45,11 +45,23 @@ CLIENT_TIMEOUT = 0.3  # seconds; Twilio's late answer below comes after it
 
 def _message(runtime) -> int:
     with runtime.unit_of_work(NoDispatcher()) as uow:
-        contact = Contact(reference="TESTRF", flow_name="default", channel="phone", answers={},
-                          created_at=NOW, updated_at=NOW)
-        message = Message(contact=contact, purpose="eform", to_number=NUMBER,
-                          from_number="+443069990000", body=BODY, status="pending",
-                          created_at=NOW)
+        contact = Contact(
+            reference="TESTRF",
+            flow_name="default",
+            channel="phone",
+            answers={},
+            created_at=NOW,
+            updated_at=NOW,
+        )
+        message = Message(
+            contact=contact,
+            purpose="eform",
+            to_number=NUMBER,
+            from_number="+443069990000",
+            body=BODY,
+            status="pending",
+            created_at=NOW,
+        )
         uow.session.add(message)
         uow.commit()
         return message.id
@@ -63,13 +75,16 @@ def _gateway(settings, api_url: str) -> TwilioSmsGateway:
 
 def _send(runtime, message_id: int, gateway, at: datetime) -> str:
     with runtime.unit_of_work(NoDispatcher()) as uow:
-        return messages.send_message(uow, message_id, gateway, clock=lambda: at,
-                                     flows=runtime.flows)
+        return messages.send_message(
+            uow, message_id, gateway, clock=lambda: at, flows=runtime.flows
+        )
 
 
 @contextmanager
-def _twilio_that(answer: Callable[[BaseHTTPRequestHandler], None], takes_texts: bool = True,
-                 ) -> Iterator[tuple[str, list]]:
+def _twilio_that(
+    answer: Callable[[BaseHTTPRequestHandler], None],
+    takes_texts: bool = True,
+) -> Iterator[tuple[str, list]]:
     """A local Twilio that takes each text it is sent (or, if not `takes_texts`, drops it),
     then answers with `answer`; its records list what it took."""
     taken: list[dict] = []
@@ -118,10 +133,13 @@ def _hang_up(handler: BaseHTTPRequestHandler) -> None:
     handler.close_connection = True  # no answer at all: the connection just closes
 
 
-@pytest.mark.parametrize("answer, error", [
-    (_answer_late, "No answer from Twilio: ReadTimeout"),
-    (_hang_up, "No answer from Twilio: ConnectionError"),
-])
+@pytest.mark.parametrize(
+    "answer, error",
+    [
+        (_answer_late, "No answer from Twilio: ReadTimeout"),
+        (_hang_up, "No answer from Twilio: ConnectionError"),
+    ],
+)
 def test_a_text_twilio_took_without_saying_so_is_found_in_its_records_not_sent_again(
     answer, error, runtime, settings, db
 ):
@@ -152,11 +170,15 @@ def test_a_text_twilio_dropped_without_answering_is_sent_again_once_its_records_
     message_id = _message(runtime)
     with _twilio_that(_hang_up, takes_texts=False) as (api_url, _):
         assert _send(runtime, message_id, _gateway(settings, api_url), NOW) == "unconfirmed"
-        assert _send(runtime, message_id, _gateway(settings, api_url),
-                     NOW + messages.CHECK_AFTER) == "pending"
+        assert (
+            _send(runtime, message_id, _gateway(settings, api_url), NOW + messages.CHECK_AFTER)
+            == "pending"
+        )
     with _twilio_that(_answer_at_once) as (api_url, taken):
-        assert _send(runtime, message_id, _gateway(settings, api_url),
-                     NOW + messages.CHECK_AFTER) == "sent"
+        assert (
+            _send(runtime, message_id, _gateway(settings, api_url), NOW + messages.CHECK_AFTER)
+            == "sent"
+        )
 
     assert len(taken) == 1
     db.expire_all()
@@ -194,16 +216,20 @@ def test_twilio_not_connected_to_in_time_is_tried_again(runtime, settings, db):
     message_id = _message(runtime)
 
     try:
-        assert _send(runtime, message_id, _gateway(settings, f"http://{host}:{port}"),
-                     NOW) == "pending"
+        assert (
+            _send(runtime, message_id, _gateway(settings, f"http://{host}:{port}"), NOW)
+            == "pending"
+        )
     finally:
         for client in [*waiting, full]:
             client.close()
 
     db.expire_all()
     message = db.get(Message, message_id)
-    assert (message.error, message.next_try_at) == ("No answer from Twilio: ConnectTimeout",
-                                                    NOW + messages.RETRY_WAITS[0])
+    assert (message.error, message.next_try_at) == (
+        "No answer from Twilio: ConnectTimeout",
+        NOW + messages.RETRY_WAITS[0],
+    )
 
 
 def test_a_gateway_fault_no_one_foresaw_is_not_tried_again(runtime, db):
@@ -227,22 +253,46 @@ def _pool_gave_up(reason):
     return MaxRetryError(None, "/2010-04-01/Accounts/AC/Messages.json", reason)
 
 
-@pytest.mark.parametrize("error, passing", [
-    # Never connected: the request cannot have reached Twilio, so a later try may send it.
-    (_as_requests_raises(requests.ConnectTimeout, _pool_gave_up(None)), True),
-    (_as_requests_raises(requests.ConnectionError, _pool_gave_up(
-        NewConnectionError(None, "Connection refused"))), True),
-    (_as_requests_raises(requests.ConnectionError, _pool_gave_up(
-        NameResolutionError("api.twilio.com", None, socket.gaierror("no name")))), True),
-    (requests.exceptions.InvalidSchema("No connection adapters"), True),
-    # Sent, or perhaps sent: Twilio may have taken it.
-    (_as_requests_raises(requests.ReadTimeout, ReadTimeoutError(None, "/", "read timed out")),
-     False),
-    (_as_requests_raises(requests.ConnectionError, ProtocolError(
-        "Connection aborted.", ConnectionResetError())), False),
-    (_as_requests_raises(requests.exceptions.SSLError, _pool_gave_up(None)), False),
-    (requests.exceptions.ChunkedEncodingError("answer cut short"), False),
-])
+@pytest.mark.parametrize(
+    "error, passing",
+    [
+        # Never connected: the request cannot have reached Twilio, so a later try may send it.
+        (_as_requests_raises(requests.ConnectTimeout, _pool_gave_up(None)), True),
+        (
+            _as_requests_raises(
+                requests.ConnectionError,
+                _pool_gave_up(NewConnectionError(None, "Connection refused")),
+            ),
+            True,
+        ),
+        (
+            _as_requests_raises(
+                requests.ConnectionError,
+                _pool_gave_up(
+                    NameResolutionError("api.twilio.com", None, socket.gaierror("no name"))
+                ),
+            ),
+            True,
+        ),
+        (requests.exceptions.InvalidSchema("No connection adapters"), True),
+        # Sent, or perhaps sent: Twilio may have taken it.
+        (
+            _as_requests_raises(
+                requests.ReadTimeout, ReadTimeoutError(None, "/", "read timed out")
+            ),
+            False,
+        ),
+        (
+            _as_requests_raises(
+                requests.ConnectionError,
+                ProtocolError("Connection aborted.", ConnectionResetError()),
+            ),
+            False,
+        ),
+        (_as_requests_raises(requests.exceptions.SSLError, _pool_gave_up(None)), False),
+        (requests.exceptions.ChunkedEncodingError("answer cut short"), False),
+    ],
+)
 def test_only_a_request_that_never_left_us_may_be_tried_again(error, passing):
     sorted_error = no_answer(error)
 

@@ -13,23 +13,45 @@ BODY = "Ref TESTRF: https://example.org/eform"
 
 
 def _contact_with_texts(db) -> int:
-    contact = Contact(reference="TESTRF", flow_name="default", channel="phone", answers={},
-                      created_at=NOW, updated_at=NOW)
+    contact = Contact(
+        reference="TESTRF",
+        flow_name="default",
+        channel="phone",
+        answers={},
+        created_at=NOW,
+        updated_at=NOW,
+    )
 
     def text(purpose, status, **fields):
-        return Message(contact=contact, purpose=purpose, to_number=NUMBER, body=BODY,
-                       status=status, created_at=NOW, **fields)
+        return Message(
+            contact=contact,
+            purpose=purpose,
+            to_number=NUMBER,
+            body=BODY,
+            status=status,
+            created_at=NOW,
+            **fields,
+        )
 
-    db.add_all([
-        text("eform", "failed", error="Twilio 21614: refused", error_code=21614, tries=1),
-        text("signpost", "sent", sent_at=NOW + timedelta(seconds=3), tries=2),
-        text("missed_callback", "pending", error="Twilio 20503: busy", error_code=20503,
-             tries=1, next_try_at=NOW + timedelta(minutes=1)),
-        text("missed_callback", "failed", error="No answer from Twilio: ConnectionError",
-             tries=5),
-        text("eform", "unconfirmed"),
-        text("eform", "unconfirmed", next_try_at=NOW + timedelta(minutes=5)),
-    ])
+    db.add_all(
+        [
+            text("eform", "failed", error="Twilio 21614: refused", error_code=21614, tries=1),
+            text("signpost", "sent", sent_at=NOW + timedelta(seconds=3), tries=2),
+            text(
+                "missed_callback",
+                "pending",
+                error="Twilio 20503: busy",
+                error_code=20503,
+                tries=1,
+                next_try_at=NOW + timedelta(minutes=1),
+            ),
+            text(
+                "missed_callback", "failed", error="No answer from Twilio: ConnectionError", tries=5
+            ),
+            text("eform", "unconfirmed"),
+            text("eform", "unconfirmed", next_try_at=NOW + timedelta(minutes=5)),
+        ]
+    )
     db.commit()
     return contact.id
 
@@ -66,11 +88,17 @@ def test_the_texts_partial_shows_status_tags_and_never_the_number_or_body(app, r
     assert "Not sent: this number cannot receive texts (Twilio 21614)" in html
     assert '<strong class="govuk-tag govuk-tag--green">Sent</strong>' in html
     # Sent: when it went, when its next try or check of Twilio's records is, or not known.
-    assert [row.split('<td class="govuk-table__cell">')[4].split("</td>")[0]
-            for row in html.split('<tr class="govuk-table__row" id="text-')[1:]] == [
-        "No", "10:00am, 23 November 2026", "Next try 10:01am, 23 November 2026", "No",
+    assert [
+        row.split('<td class="govuk-table__cell">')[4].split("</td>")[0]
+        for row in html.split('<tr class="govuk-table__row" id="text-')[1:]
+    ] == [
+        "No",
+        "10:00am, 23 November 2026",
+        "Next try 10:01am, 23 November 2026",
+        "No",
         "Not known",
-        "Being checked"]
+        "Being checked",
+    ]
     assert 'id="texts-warning"' in html
     assert "govuk-table__row" in html
     assert NUMBER not in html and "7400" not in html

@@ -32,12 +32,27 @@ def _unconfirmed(runtime, body=BODY, tries=1, to=NUMBER) -> int:
     """A text whose try at TRIED_AT got no answer, its first check due at FIRST_CHECK."""
     with runtime.unit_of_work(NoDispatcher()) as uow:
         count = uow.session.scalar(select(func.count(Contact.id)))
-        contact = Contact(reference=f"REF{count}", flow_name="default", channel="phone",
-                          answers={}, created_at=TRIED_AT, updated_at=TRIED_AT)
-        message = Message(contact=contact, purpose="eform", to_number=to,
-                          from_number=OUR_LINE, body=body, status="unconfirmed",
-                          error="No answer from Twilio: ReadTimeout", tries=tries,
-                          claimed_at=TRIED_AT, next_try_at=FIRST_CHECK, created_at=TRIED_AT)
+        contact = Contact(
+            reference=f"REF{count}",
+            flow_name="default",
+            channel="phone",
+            answers={},
+            created_at=TRIED_AT,
+            updated_at=TRIED_AT,
+        )
+        message = Message(
+            contact=contact,
+            purpose="eform",
+            to_number=to,
+            from_number=OUR_LINE,
+            body=body,
+            status="unconfirmed",
+            error="No answer from Twilio: ReadTimeout",
+            tries=tries,
+            claimed_at=TRIED_AT,
+            next_try_at=FIRST_CHECK,
+            created_at=TRIED_AT,
+        )
         uow.session.add(message)
         uow.commit()
         return message.id
@@ -45,8 +60,9 @@ def _unconfirmed(runtime, body=BODY, tries=1, to=NUMBER) -> int:
 
 def _step(runtime, settings, message_id: int, at: datetime) -> str:
     with runtime.unit_of_work(NoDispatcher()) as uow:
-        return messages.send_message(uow, message_id, TwilioSmsGateway(settings),
-                                     clock=lambda: at, flows=runtime.flows)
+        return messages.send_message(
+            uow, message_id, TwilioSmsGateway(settings), clock=lambda: at, flows=runtime.flows
+        )
 
 
 def _held(fake_twilio, body=BODY, at=TRIED_AT + timedelta(seconds=1), to=NUMBER) -> str:
@@ -72,7 +88,10 @@ def test_the_records_are_read_with_the_number_and_our_line(runtime, settings, fa
     db.expire_all()
     message = db.get(Message, message_id)
     assert (message.provider_sid, message.sent_at, message.error) == (
-        sid, TRIED_AT + timedelta(seconds=1), None)
+        sid,
+        TRIED_AT + timedelta(seconds=1),
+        None,
+    )
 
 
 def test_no_text_since_the_try_means_it_never_went_and_it_is_sent_now(
@@ -114,8 +133,12 @@ def test_records_that_cannot_settle_it_are_read_again_for_an_hour_then_a_manager
     elif records == "more than a page":
         monkeypatch.setattr(sms, "RECORDS_PAGE_SIZE", 2)
         for minutes in (20, 30, 40):
-            _held(fake_twilio, body=f"Ref OTHER{minutes}", to=NUMBER,
-                  at=TRIED_AT - timedelta(days=minutes))
+            _held(
+                fake_twilio,
+                body=f"Ref OTHER{minutes}",
+                to=NUMBER,
+                at=TRIED_AT - timedelta(days=minutes),
+            )
     else:
         fake_twilio.fail_with = (500, 20500)
 
@@ -176,14 +199,16 @@ def test_no_text_since_the_try_with_no_tries_left_fails_it_and_a_manager_looks(
     assert len(_reviews(db)) == 1
 
 
-def test_with_no_twilio_account_to_ask_it_stays_unconfirmed_and_a_manager_looks(
-    runtime, db
-):
+def test_with_no_twilio_account_to_ask_it_stays_unconfirmed_and_a_manager_looks(runtime, db):
     message_id = _unconfirmed(runtime)
 
     with runtime.unit_of_work(NoDispatcher()) as uow:
-        assert messages.send_message(uow, message_id, None, clock=lambda: FIRST_CHECK,
-                                     flows=runtime.flows) == "unconfirmed"
+        assert (
+            messages.send_message(
+                uow, message_id, None, clock=lambda: FIRST_CHECK, flows=runtime.flows
+            )
+            == "unconfirmed"
+        )
 
     db.expire_all()
     assert db.get(Message, message_id).next_try_at is None

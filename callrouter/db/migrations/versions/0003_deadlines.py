@@ -16,8 +16,9 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("tasks") as batch:
         batch.add_column(sa.Column("skill", sa.String(length=32), nullable=True))
-        batch.add_column(sa.Column("attempt_count", sa.Integer(), nullable=False,
-                                   server_default="0"))
+        batch.add_column(
+            sa.Column("attempt_count", sa.Integer(), nullable=False, server_default="0")
+        )
         batch.add_column(sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column("closed_reason", sa.Text(), nullable=True))
         batch.add_column(sa.Column("closed_by_user_id", sa.Integer(), nullable=True))

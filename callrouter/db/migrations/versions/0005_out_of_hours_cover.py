@@ -17,8 +17,7 @@ def upgrade() -> None:
     # Existing rows get false: only call-backs created from now on carry their flow's wish.
     with op.batch_alter_table("tasks") as batch:
         batch.add_column(
-            sa.Column("out_of_hours_cover", sa.Boolean(), nullable=False,
-                      server_default=sa.false())
+            sa.Column("out_of_hours_cover", sa.Boolean(), nullable=False, server_default=sa.false())
         )
 
 

@@ -16,12 +16,8 @@ depends_on = None
 def upgrade() -> None:
     # Existing rows get none: their availability stands as it was until next changed.
     with op.batch_alter_table("staff") as batch:
-        batch.add_column(
-            sa.Column("availability_since", sa.DateTime(timezone=True), nullable=True)
-        )
-        batch.add_column(
-            sa.Column("availability_until", sa.DateTime(timezone=True), nullable=True)
-        )
+        batch.add_column(sa.Column("availability_since", sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("availability_until", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:

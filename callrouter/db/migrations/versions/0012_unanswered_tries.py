@@ -15,15 +15,19 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("tasks") as batch:
-        batch.add_column(sa.Column("unanswered_tries", sa.Integer(), nullable=False,
-                                   server_default="0"))
+        batch.add_column(
+            sa.Column("unanswered_tries", sa.Integer(), nullable=False, server_default="0")
+        )
     with op.batch_alter_table("task_attempts") as batch:
-        batch.add_column(sa.Column("counted", sa.Boolean(), nullable=False,
-                                   server_default=sa.true()))
+        batch.add_column(
+            sa.Column("counted", sa.Boolean(), nullable=False, server_default=sa.true())
+        )
     # Attempts already made were all counted then; of them, only the unanswered ones count now.
-    op.execute("UPDATE tasks SET unanswered_tries = (SELECT count(*) FROM task_attempts "
-               "WHERE task_attempts.task_id = tasks.id "
-               "AND task_attempts.outcome IN ('no_answer', 'voicemail'))")
+    op.execute(
+        "UPDATE tasks SET unanswered_tries = (SELECT count(*) FROM task_attempts "
+        "WHERE task_attempts.task_id = tasks.id "
+        "AND task_attempts.outcome IN ('no_answer', 'voicemail'))"
+    )
 
 
 def downgrade() -> None:
